@@ -1,0 +1,188 @@
+"""Diagnostic codes of the course source loader (``LEM0xx``), registered with
+:func:`lemma_pkg.diagnostics.register_rule` so that SARIF output and ``docs/diagnostics.md``
+describe them. Codes are stable: never renumber, only add.
+"""
+
+from __future__ import annotations
+
+from lemma_pkg.diagnostics import Severity, register_rule
+
+E = Severity.ERROR
+W = Severity.WARNING
+
+
+def _rule(code: str, name: str, severity: Severity, summary: str, help: str = "") -> str:
+    register_rule(code, name, severity, summary, help)
+    return code
+
+
+# YAML and keys
+YAML_SYNTAX = _rule(
+    "LEM001",
+    "yaml-syntax",
+    E,
+    "A YAML file (course.yaml, module.yaml, glossary.yaml, lesson front matter) does not parse.",
+    "The message gives the line and column where the parser stopped.",
+)
+MISSING_FILE = _rule(
+    "LEM002",
+    "missing-file",
+    E,
+    "A file or folder named in the sources does not exist.",
+    "Paths in module.yaml are relative to the module folder; quiz files to gift_quizzes/.",
+)
+MISSING_KEY = _rule("LEM003", "missing-key", E, "A required key is missing or empty.")
+UNKNOWN_KEY = _rule(
+    "LEM004",
+    "unknown-key",
+    E,
+    "A key that the source format does not know (often a typo; the hint suggests the closest).",
+)
+WRONG_TYPE = _rule(
+    "LEM005",
+    "wrong-type",
+    E,
+    "A value has the wrong type (e.g. a list where a string is expected).",
+)
+BAD_VALUE = _rule(
+    "LEM006",
+    "bad-value",
+    E,
+    "A value is out of range or not one of the allowed choices.",
+)
+DUPLICATE_KEY = _rule(
+    "LEM007",
+    "duplicate-key",
+    E,
+    "A YAML mapping gives the same key twice (YAML would silently keep the last one).",
+)
+TOO_LONG = _rule("LEM008", "too-long", E, "A value is longer than Moodle's database field.")
+
+# idnumbers
+DUPLICATE_IDNUMBER = _rule(
+    "LEM010",
+    "duplicate-idnumber",
+    E,
+    "Two items have the same idnumber; idnumbers must be unique across the course.",
+    "Give one of them an explicit `idnumber:`.",
+)
+BAD_IDNUMBER = _rule(
+    "LEM011",
+    "bad-idnumber",
+    E,
+    "An idnumber is empty, longer than 100 characters, or has leading/trailing spaces.",
+)
+IDNUMBER_CONFLICT = _rule(
+    "LEM012",
+    "idnumber-conflict",
+    E,
+    "A lesson's front matter and its module.yaml entry give different idnumbers.",
+)
+
+# structure
+EMPTY_MODULE = _rule("LEM020", "empty-module", E, "A module has no items.")
+BAD_RESTRICTION = _rule(
+    "LEM021",
+    "bad-restriction",
+    E,
+    "A section restriction points at an unknown item, at an item of the same section, at "
+    "a non-quiz for a grade condition, or at an item without completion tracking.",
+)
+BAD_REFERENCE = _rule(
+    "LEM022",
+    "bad-reference",
+    E,
+    "`course_completion` names an unknown item or an item without completion tracking.",
+)
+DUPLICATE_MODULE = _rule(
+    "LEM023",
+    "duplicate-module",
+    E,
+    "The same module folder is listed twice in course.yaml.",
+)
+BAD_COMPLETION = _rule(
+    "LEM024",
+    "bad-completion",
+    E,
+    "A completion mode the item cannot use (`pass` without a pass grade, `grade` on an "
+    "ungraded activity).",
+)
+BAD_CITATION = _rule(
+    "LEM025",
+    "bad-citation",
+    E,
+    "The citation template uses an unknown placeholder or is malformed.",
+    "Placeholders: {authors}, {year}, {course}, {module}, {url}.",
+)
+BAD_URL = _rule(
+    "LEM026", "bad-url", E, "A `url` item or course `url` is not an absolute http(s) URL."
+)
+
+# Markdown links and assets
+BROKEN_LINK = _rule(
+    "LEM030",
+    "broken-link",
+    E,
+    "A local link or image in Markdown points at a file that does not exist.",
+    "Targets are relative to the Markdown file (or the module folder for YAML text).",
+)
+BAD_ASSET_NAME = _rule(
+    "LEM031",
+    "bad-asset-name",
+    E,
+    "A linked file's name has characters Moodle strips from file names (& < > \" ` | ' : \\).",
+    "Rename the file.",
+)
+LESSON_LINK = _rule(
+    "LEM032",
+    "lesson-link",
+    W,
+    "A link points at another Markdown lesson; links between activities are not rewritten "
+    "for Moodle yet.",
+)
+OUTSIDE_PROJECT = _rule(
+    "LEM033",
+    "outside-project",
+    E,
+    "A path leads outside the course project folder.",
+)
+LOCAL_FILE_UNSUPPORTED = _rule(
+    "LEM034",
+    "local-file-unsupported",
+    E,
+    "A local image or file link in Markdown where Moodle has no file area for it (course or "
+    "section summary, activity description, quiz feedback, glossary definition).",
+    "Put images and data-file links in lessons (page items) or labels.",
+)
+
+# files
+UNREFERENCED_FILE = _rule(
+    "LEM040",
+    "unreferenced-file",
+    W,
+    "A file under content_src/ or gift_quizzes/ is not used by the course.",
+    "Reference it, or delete it. Files whose names start with '.' are ignored.",
+)
+NOT_UTF8 = _rule("LEM041", "not-utf8", E, "A text source file is not valid UTF-8.")
+BOM_INSIDE = _rule(
+    "LEM042",
+    "bom-inside",
+    E,
+    "A byte-order mark (U+FEFF) appears inside a text file, usually from pasting files together.",
+)
+NO_PROJECT = _rule(
+    "LEM043",
+    "no-project",
+    E,
+    "The folder has no content_src/course.yaml.",
+    "Run `lemma init DIR` to start a course, or pass the project folder.",
+)
+
+# quizzes
+GIFT_UNREADABLE = _rule(
+    "LEM050",
+    "gift-unreadable",
+    E,
+    "A quiz's GIFT file could not be read into questions.",
+)
+EMPTY_QUIZ = _rule("LEM051", "empty-quiz", E, "A quiz's GIFT file has no questions.")
