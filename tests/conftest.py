@@ -18,3 +18,5 @@ def repo_root() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+pytest_plugins = ["tests.fake_moodle.pytest_plugin"]
