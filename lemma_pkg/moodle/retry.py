@@ -45,7 +45,7 @@ NO_RETRY = RetryPolicy(attempts=1)
 def backoff_delay(policy: RetryPolicy, retry: int, rng: random.Random | None = None) -> float:
     """Seconds to wait before retry number ``retry`` (1-based): "equal jitter", i.e. half the
     exponential step plus a random part of the other half, never more than ``max_backoff``."""
-    step = min(policy.max_backoff, policy.backoff * (2 ** (retry - 1)))
+    step = min(policy.max_backoff, policy.backoff * 2.0 ** (retry - 1))
     r: float = (rng or random).random()
     return step / 2 + r * step / 2
 
