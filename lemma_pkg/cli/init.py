@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import click
 
-from lemma_pkg.errors import LemmaError
+from lemma_pkg.diagnostics import display_path
 
 
 @click.command("init")
-def init_command() -> None:
-    """Create a new minimal course in DIR (not yet implemented)."""
-    raise LemmaError("`lemma init` is not implemented yet")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--fullname", default=None, help="Course full name (default: from DIRECTORY).")
+@click.option("--shortname", default=None, help="Course short name (default: DIRECTORY's name).")
+@click.option(
+    "--start-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Course start date, YYYY-MM-DD (default: today, UTC).",
+)
+def init_command(
+    directory: Path, fullname: str | None, shortname: str | None, start_date: dt.datetime | None
+) -> None:
+    """Create a new minimal course in DIRECTORY.
+
+    Writes content_src/ (course.yaml, a welcome section and one module with a lesson, a
+    label and a quiz) and gift_quizzes/, ready for `lemma validate`, `lemma preview` and
+    `lemma build`. Prints the files written. Never overwrites a file.
+
+    \b
+    Example:
+      lemma init my-course --fullname "Introduction to statistics"
+    """
+    from lemma_pkg.content.ids import slug
+    from lemma_pkg.scaffold import create_project
+
+    name = directory.resolve().name
+    short = shortname or slug(name)
+    full = fullname or name.replace("-", " ").replace("_", " ").strip().capitalize() or short
+    start = start_date.date() if start_date else dt.datetime.now(dt.UTC).date()
+    for path in create_project(directory, full, short, start):
+        click.echo(display_path(path))
+    click.echo(f"next: lemma validate {display_path(directory)}", err=True)
