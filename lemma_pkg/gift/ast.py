@@ -1,0 +1,144 @@
+"""The typed GIFT AST.
+
+Every node carries spans as ``(start, end)`` character offsets into its block's *joined
+text* (the block's trimmed lines joined with ``\\n``, comment lines blanked, exactly the
+string Moodle parses). :meth:`GiftBlock.pos` turns an offset into a source position
+(line, column, file offset). Moodle's question object (``moodle``) is a view computed
+from the same parse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lemma_pkg.gift.source import Block, DecodeError, Source
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+    offset: int  # 0-based character offset in the file
+
+
+@dataclass(slots=True)
+class FormatTag:
+    """``[name]`` at the start of a text; ``known`` when Moodle recognises it."""
+
+    name: str
+    known: bool
+    span: Span
+
+
+@dataclass(slots=True)
+class TextPart:
+    """A piece of text as Moodle stores it (escapes decoded, trimmed) with its span."""
+
+    text: str
+    span: Span
+    format: str  # FORMAT_* constant as a string
+    tag: FormatTag | None = None
+    raw: str = ""  # the source text (escapes not decoded)
+
+
+@dataclass(slots=True)
+class Answer:
+    """One answer (choice, short answer, numerical answer, pair or ordering item)."""
+
+    span: Span
+    prefix: str  # "=", "~" or "" (part before the first separator)
+    text: TextPart | None = None
+    feedback: TextPart | None = None
+    feedback2: TextPart | None = None  # true/false: feedback for a right answer
+    weight: str | None = None  # the raw %weight% text, without the percent signs
+    weight_span: Span | None = None
+    fraction: float | int | None = None
+    # numerical
+    value: str | float | int | None = None
+    tolerance: str | float | int | None = None
+    # matching
+    subanswer: str | None = None
+    arrow: int | None = None  # offset of "->"
+
+
+@dataclass(slots=True)
+class Problem:
+    """Where Moodle's importer rejects the block (``crash``: it dies with a PHP error)."""
+
+    message: str
+    offset: int
+    crash: bool
+    moodle_message: str = ""
+
+
+@dataclass(slots=True)
+class GiftBlock:
+    """One block of the file and what Moodle makes of it."""
+
+    block: Block
+    joined: str  # the joined text of the block (comment lines blanked)
+    comments: list[tuple[int, str]]  # (block line index, comment text)
+    kind: str = "question"  # "skipped" | "category" | "question" | "rejected"
+    qtype: str | None = None
+    moodle: dict[str, Any] | None = None
+    problem: Problem | None = None
+    category: str | None = None
+    title: TextPart | None = None
+    title_closed: bool = True
+    name: str | None = None
+    text: TextPart | None = None
+    text_start: int = 0  # offset of the question text (after the title)
+    brace_open: int | None = None
+    brace_close: int | None = None
+    answer_span: Span | None = None  # the trimmed text inside the braces
+    general_feedback: TextPart | None = None
+    gf_marker: int | None = None
+    answers: list[Answer] = field(default_factory=list)
+    single: int | None = None
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
+    ordering_options: str = ""
+    exact_positions: bool = True
+
+    @property
+    def first_line(self) -> int:
+        return self.block.first_line
+
+    def pos(self, offset: int) -> Position:
+        """Source position of ``offset`` in :attr:`joined`."""
+        lines = self.block.lines
+        k = 0
+        start = 0
+        n = len(lines)
+        while k < n - 1 and offset > start + len(lines[k]):
+            start += len(lines[k]) + 1
+            k += 1
+        col = min(max(offset - start, 0), len(lines[k]))
+        li = self.block.line_indexes[k]
+        line, column, off = self.block.source.position(li, self.block.line_column(k) + col)
+        return Position(line, column, off)
+
+    def line_pos(self, k: int) -> Position:
+        """Position of the start of block line ``k``."""
+        li = self.block.line_indexes[k]
+        line, column, off = self.block.source.position(li, self.block.line_column(k))
+        return Position(line, column, off)
+
+
+@dataclass(slots=True)
+class GiftDocument:
+    """A parsed GIFT file."""
+
+    source: Source | None
+    blocks: list[GiftBlock]
+    decode_error: DecodeError | None = None
+    read_error: str | None = None
+
+    def moodle_questions(self) -> list[dict[str, Any]]:
+        """The question objects of every block Moodle accepts, in file order."""
+        if self.decode_error is not None or self.read_error is not None:
+            return []
+        return [b.moodle for b in self.blocks if b.moodle is not None]

@@ -1,0 +1,348 @@
+"""The few PHP string and number semantics Moodle's GIFT importer depends on.
+
+Moodle's importer is PHP working on strings; to reproduce it exactly we need PHP's
+``trim``, ``substr``/``substr_replace`` (negative offsets and lengths), ``empty``,
+``is_numeric`` and the PHP 8 rules for arithmetic on numeric strings (a non-numeric
+operand is a ``TypeError``, a leading-numeric one is used with a warning), plus Moodle's
+``shorten_text`` and ``clean_param(PARAM_TEXT)`` (``strip_tags``) used to build names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+#: Characters PHP's ``trim()`` strips (no form feed, no Unicode spaces).
+TRIM_CHARS: Final = " \t\n\r\x00\x0b"
+
+#: Characters PHP accepts around a numeric string (``is_numeric``): adds form feed.
+_NUM_WS: Final = " \t\n\r\x0b\x0c"
+
+_NUMERIC_RE: Final = re.compile(
+    r"[ \t\n\r\x0b\x0c]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\n\r\x0b\x0c]*\Z"
+)
+_LEADING_NUMERIC_RE: Final = re.compile(
+    r"[ \t\n\r\x0b\x0c]*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+)
+_INT_RE: Final = re.compile(r"[+-]?[0-9]+\Z")
+
+PHP_INT_MAX: Final = 2**63 - 1
+PHP_INT_MIN: Final = -(2**63)
+
+Number = int | float
+
+
+class PhpTypeError(Exception):
+    """PHP would throw ``TypeError`` here (arithmetic on a non-numeric string): Moodle crashes."""
+
+
+def trim(s: str) -> str:
+    return s.strip(TRIM_CHARS)
+
+
+def empty(s: str) -> bool:
+    """PHP ``empty()`` of a string: ``""`` and ``"0"`` are empty."""
+    return s == "" or s == "0"
+
+
+def substr(s: str, offset: int, length: int | None = None) -> str:
+    """PHP 8 ``substr``."""
+    n = len(s)
+    if offset > n:
+        return ""
+    if offset < 0:
+        offset = max(0, n + offset)
+    if length is None:
+        return s[offset:]
+    if length < 0:
+        end = n + length
+        if end < offset:
+            return ""
+        return s[offset:end]
+    return s[offset : offset + length]
+
+
+def substr_replace(s: str, replacement: str, offset: int, length: int) -> str:
+    """PHP 8 ``substr_replace`` with scalar arguments."""
+    n = len(s)
+    if offset < 0:
+        offset = max(0, n + offset)
+    elif offset > n:
+        offset = n
+    if length < 0:
+        length = max(0, (n - offset) + length)
+    elif length > n - offset:
+        length = n - offset
+    return s[:offset] + replacement + s[offset + length :]
+
+
+def is_numeric(s: str) -> bool:
+    """PHP 8 ``is_numeric`` of a string (leading and trailing whitespace allowed)."""
+    return _NUMERIC_RE.match(s) is not None
+
+
+def _literal_to_number(lit: str) -> Number:
+    if _INT_RE.match(lit):
+        v = int(lit)
+        if PHP_INT_MIN <= v <= PHP_INT_MAX:
+            return v
+        return float(v)
+    return float(lit)
+
+
+def to_number(s: str | Number) -> Number:
+    """The value PHP 8 uses for ``s`` in arithmetic.
+
+    Numeric strings give int or float; leading-numeric strings ("5 apples") give their
+    number (PHP warns); anything else raises :class:`PhpTypeError`.
+    """
+    if not isinstance(s, str):
+        return s
+    m = _NUMERIC_RE.match(s)
+    if m is not None:
+        return _literal_to_number(s.strip(_NUM_WS))
+    m2 = _LEADING_NUMERIC_RE.match(s)
+    if m2 is not None:
+        return _literal_to_number(m2.group(1))
+    raise PhpTypeError(f"Unsupported operand types: string for {s!r}")
+
+
+def _int_or_float(v: int) -> Number:
+    if PHP_INT_MIN <= v <= PHP_INT_MAX:
+        return v
+    return float(v)
+
+
+def add(a: str | Number, b: str | Number) -> Number:
+    x, y = to_number(a), to_number(b)
+    if isinstance(x, int) and isinstance(y, int):
+        return _int_or_float(x + y)
+    return float(x) + float(y)
+
+
+def sub(a: str | Number, b: str | Number) -> Number:
+    x, y = to_number(a), to_number(b)
+    if isinstance(x, int) and isinstance(y, int):
+        return _int_or_float(x - y)
+    return float(x) - float(y)
+
+
+def div(a: str | Number, b: str | Number) -> Number:
+    x, y = to_number(a), to_number(b)
+    if y == 0:
+        raise PhpTypeError("Division by zero")
+    if isinstance(x, int) and isinstance(y, int) and x % y == 0:
+        return _int_or_float(x // y)
+    return float(x) / float(y)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def strip_tags(s: str) -> str:
+    """PHP ``strip_tags`` (no allowed tags): a faithful-enough port of its state machine.
+
+    ``<`` followed by whitespace is kept; tags (with quoted attributes), comments,
+    ``<!…>`` and ``<?…?>`` are removed; an unterminated tag swallows the rest.
+    """
+    if "<" not in s and ">" not in s:
+        return s
+    out: list[str] = []
+    state = 0  # 0 text, 1 tag, 2 php, 3 <! , 4 comment
+    depth = 0
+    in_q = ""
+    n = len(s)
+    i = 0
+    while i < n:
+        c = s[i]
+        if state == 0:
+            if c == "<":
+                if i + 1 < n and s[i + 1] in " \t\n\r\x0b\x0c":
+                    out.append(c)
+                else:
+                    state = 1
+            elif c == ">":
+                if depth:
+                    depth -= 1
+                else:
+                    out.append(c)
+            else:
+                out.append(c)
+        elif state == 1:
+            if c == "<":
+                if not in_q and not (i + 1 < n and s[i + 1] in " \t\n\r\x0b\x0c"):
+                    depth += 1
+            elif c == ">":
+                if depth:
+                    depth -= 1
+                elif not in_q:
+                    state = 0
+                    in_q = ""
+            elif c in "\"'":
+                if not in_q:
+                    in_q = c
+                elif in_q == c:
+                    in_q = ""
+            elif c == "!" and i > 0 and s[i - 1] == "<":
+                state = 3
+            elif c == "?" and i > 0 and s[i - 1] == "<":
+                state = 2
+        elif state == 2:
+            if c == ">" and not in_q and i > 0 and s[i - 1] == "?":
+                state = 0
+                in_q = ""
+            elif c in "\"'":
+                if not in_q:
+                    in_q = c
+                elif in_q == c:
+                    in_q = ""
+        elif state == 3:
+            if c == ">":
+                if depth:
+                    depth -= 1
+                elif not in_q:
+                    state = 0
+                    in_q = ""
+            elif c in "\"'":
+                if not in_q:
+                    in_q = c
+                elif in_q == c:
+                    in_q = ""
+            elif c == "-" and i >= 2 and s[i - 1] == "-" and s[i - 2] == "!":
+                state = 4
+        else:  # comment
+            if c == ">" and i >= 2 and s[i - 1] == "-" and s[i - 2] == "-":
+                state = 0
+        i += 1
+    return "".join(out)
+
+
+_MULTILANG_LANG_RE: Final = re.compile(r'^<lang lang="[a-zA-Z0-9_-]+"\s*>$')
+_MULTILANG_SPAN_RE: Final = re.compile(
+    r'^<span(\s+lang="[a-zA-Z0-9_-]+"|\s+class="multilang"){2}\s*>$'
+)
+_ANY_TAG_RE: Final = re.compile(r"<.*?>", re.S)
+
+
+def _strip_tags_allowing(s: str, tag: str) -> str:
+    """``strip_tags($s, '<tag>')``: keep ``<tag …>`` and ``</tag>``, strip the others."""
+    parts: list[str] = []
+    pos = 0
+    for m in _ANY_TAG_RE.finditer(s):
+        body = m.group()
+        name = re.match(r"</?\s*([A-Za-z0-9]+)", body)
+        parts.append(strip_tags(s[pos : m.start()]))
+        if name is not None and name.group(1).lower() == tag:
+            parts.append(body)
+        pos = m.end()
+    parts.append(strip_tags(s[pos:]))
+    return "".join(parts)
+
+
+def fix_utf8(s: str) -> str:
+    if "\x00" in s or "\ufffe" in s or "\uffff" in s:
+        s = s.replace("\x00", "").replace("\ufffe", "").replace("\uffff", "")
+    return s
+
+
+def clean_param_text(s: str) -> str:
+    """Moodle ``clean_param($s, PARAM_TEXT)``: multilang tags survive, other tags go."""
+    s = fix_utf8(s)
+    for close, tag, good in (
+        ("</lang>", "lang", _MULTILANG_LANG_RE),
+        ("</span>", "span", _MULTILANG_SPAN_RE),
+    ):
+        if close in s:
+            kept = _strip_tags_allowing(s, tag)
+            matches = _lazy_tags(kept)
+            if not matches:
+                break
+            is_open = False
+            ok = True
+            for match in matches:
+                if match == close:
+                    if is_open:
+                        is_open = False
+                        continue
+                    ok = False
+                    break
+                if not good.match(match):
+                    ok = False
+                    break
+                is_open = True
+            if ok and not is_open:
+                return kept
+            break
+    return strip_tags(s)
+
+
+def _lazy_tags(s: str) -> list[str]:
+    # preg_match_all('/<.*>/suU'): U makes the quantifier lazy.
+    return _ANY_TAG_RE.findall(s)
+
+
+_SPLIT_TAGS_RE: Final = re.compile(r"(<.+?>)?([^<>]*)", re.S)
+_PLAIN_RE: Final = re.compile(r"<.*?>")
+_ENTITY_RE: Final = re.compile(r"&[0-9a-z]{2,8};|&#[0-9]{1,7};|&#x[0-9a-f]{1,6};", re.I)
+
+
+def shorten_text(text: str, ideal: int = 30, ending: str = "...") -> str:
+    """Moodle ``shorten_text($text, $ideal)`` (not exact: cut on a word boundary).
+
+    The closing tags Moodle appends are left out: callers strip tags afterwards.
+    """
+    if len(_PLAIN_RE.sub("", text)) <= ideal:
+        return text
+    totallength = len(ending)
+    truncate: list[str] = []
+    for m in _SPLIT_TAGS_RE.finditer(text):
+        tag, body = m.group(1), m.group(2)
+        if tag:
+            truncate.append(tag)
+        contentlength = len(_ENTITY_RE.sub(" ", body))
+        if totallength + contentlength > ideal:
+            left = ideal - totallength
+            entitieslength = 0
+            for em in _ENTITY_RE.finditer(body):
+                byte_pos = len(body[: em.start()].encode("utf-8"))
+                if byte_pos + 1 - entitieslength <= left:
+                    left -= 1
+                    entitieslength += len(em.group())
+                else:
+                    break
+            breakpos = left + entitieslength
+            while breakpos > 0:
+                ch = body[breakpos : breakpos + 1]
+                if ch and ch != "0":
+                    if ch == "." or ch == " ":
+                        breakpos += 1
+                        break
+                    if ord(ch) >= 0x800:
+                        breakpos += 1
+                        break
+                breakpos -= 1
+            if breakpos == 0 or breakpos > left + entitieslength:
+                breakpos = left + entitieslength
+            truncate.append(body[:breakpos])
+            break
+        truncate.append(body)
+        totallength += contentlength
+        if totallength >= ideal:
+            break
+    truncate.append(ending)
+    return "".join(truncate)
+
+
+def clean_question_name(name: str) -> str:
+    """Moodle ``qformat_default::clean_question_name``."""
+    name = trim(clean_param_text(name))
+    trimlength = 251
+    while len(name) > 255 and trimlength > 0:
+        name = shorten_text(name, trimlength)
+        trimlength -= 10
+    return name
+
+
+def create_default_question_name(questiontext: str, default: str) -> str:
+    name = clean_question_name(shorten_text(questiontext, 80))
+    return name if name else default

@@ -1,0 +1,847 @@
+"""Moodle 4.5's GIFT importer, block by block, with source spans.
+
+This is a port of the *algorithm* of ``qformat_gift::readquestion`` (and the ordering
+qtype's ``import_from_gift``): escapes swapped for placeholders, ``$CATEGORY:``,
+``::title::``, the first ``{`` and the first ``}``, the last ``####``, ``[format]``,
+ordered type detection, PHP string and number semantics. Moodle's quirks are kept on
+purpose; the linter reports them.
+
+Positions: Moodle replaces each escape (2 characters) with a 6-character placeholder,
+which would shift every offset. We replace it with a *2-character* sentinel pair
+instead, so offsets in the working string are offsets in the block's joined text, and
+turn sentinels back into Moodle's placeholders whenever Moodle would look at the text.
+When that equivalence could break (the text already holds a sentinel character, or a
+``}`` comes before the ``{`` and PHP's byte arithmetic matters) the block is re-read in
+*exact mode*: Moodle's own placeholders on a byte-for-byte (latin-1) view of the UTF-8
+text; then only positions are approximate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, Final
+
+from lemma_pkg.gift import php
+from lemma_pkg.gift.ast import Answer, FormatTag, GiftBlock, GiftDocument, Problem, TextPart
+from lemma_pkg.gift.php import PhpTypeError, trim
+from lemma_pkg.gift.source import Block, Source, decode, split_blocks, split_lines
+
+TRIM: Final = php.TRIM_CHARS
+
+FORMAT_MOODLE: Final = "0"
+FORMAT_HTML: Final = "1"
+FORMAT_PLAIN: Final = "2"
+FORMAT_MARKDOWN: Final = "4"
+FORMAT_NAMES: Final = {
+    "moodle": FORMAT_MOODLE,
+    "html": FORMAT_HTML,
+    "plain": FORMAT_PLAIN,
+    "markdown": FORMAT_MARKDOWN,
+}
+
+# Moodle's strings (lang/en/qformat_gift.php, lang/en/question.php).
+MSG_BRACE: Final = "Could not find {...} around answers"
+MSG_MATCHING: Final = "Matching question answers are improperly formatted"
+MSG_MINANSWERS: Final = (
+    "There is an error in the question. There are not enough answers for this question type"
+)
+MSG_NONUMERICAL: Final = "No answers found for numerical question"
+MSG_NOTNUMBERS: Final = "[[errornotnumbers]]"
+DEFAULT_NAME: Final = "Question name"
+
+# --------------------------------------------------------------------------- escapes
+
+SENT: Final = "\ufdd0"
+_ESCAPES: Final = ("\\\\", "\\:", "\\#", "\\=", "\\{", "\\}", "\\~", "\\n")
+_SENT_PAIRS: Final = {e: SENT + chr(0xFDD1 + i) for i, e in enumerate(_ESCAPES)}
+_PAIR_TO_M: Final = {
+    _SENT_PAIRS["\\\\"]: "\\",
+    _SENT_PAIRS["\\:"]: "&&058;",
+    _SENT_PAIRS["\\#"]: "&&035;",
+    _SENT_PAIRS["\\="]: "&&061;",
+    _SENT_PAIRS["\\{"]: "&&123;",
+    _SENT_PAIRS["\\}"]: "&&125;",
+    _SENT_PAIRS["\\~"]: "&&126;",
+    _SENT_PAIRS["\\n"]: "&&010",
+}
+_ESC_RE: Final = re.compile(r"\\[\\:#={}~n]")
+_M_PRE: Final = (
+    ("\\:", "&&058;"),
+    ("\\#", "&&035;"),
+    ("\\=", "&&061;"),
+    ("\\{", "&&123;"),
+    ("\\}", "&&125;"),
+    ("\\~", "&&126;"),
+    ("\\n", "&&010"),
+)
+_M_POST: Final = (
+    ("&&058;", ":"),
+    ("&&035;", "#"),
+    ("&&061;", "="),
+    ("&&123;", "{"),
+    ("&&125;", "}"),
+    ("&&126;", "~"),
+    ("&&010", "\n"),
+)
+
+
+def _esc_sub(m: re.Match[str]) -> str:
+    return _SENT_PAIRS[m.group()]
+
+
+def moodle_pre(s: str) -> str:
+    """``qformat_gift::escapedchar_pre`` exactly."""
+    s = s.replace("\\\\", "&&092;")
+    for a, b in _M_PRE:
+        s = s.replace(a, b)
+    return s.replace("&&092;", "\\")
+
+
+def moodle_post(s: str) -> str:
+    """``qformat_gift::escapedchar_post`` exactly."""
+    if "&&" not in s:
+        return s
+    for a, b in _M_POST:
+        s = s.replace(a, b)
+    return s
+
+
+def _to_m(s: str) -> str:
+    """Sentinel form → the text Moodle holds after ``escapedchar_pre``."""
+    if SENT in s:
+        for a, b in _PAIR_TO_M.items():
+            s = s.replace(a, b)
+    if "&&092;" in s:
+        s = s.replace("&&092;", "\\")
+    return s
+
+
+def _post(s: str) -> str:
+    if SENT in s or "&&" in s:
+        return moodle_post(_to_m(s))
+    return s
+
+
+def _ident(s: str) -> str:
+    return s
+
+
+def _fin_exact(s: str) -> str:
+    return s.encode("latin-1").decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------- regexes
+
+_WEIGHT_RE: Final = re.compile(r"%-*([0-9]{1,2})\.?([0-9]*)%")
+_ID_RE: Final = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
+_TAG_RE: Final = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f]|)+)\]")
+_ORDERING_RE: Final = re.compile(
+    r"\s*>\s*(\d+)\s*"
+    r"((?:ALL|EXACT|RANDOM|REL|CONTIGUOUS|CONTIG)?)\s*"
+    r"((?:HORIZONTAL|HORI|H|1|VERTICAL|VERT|V|0)?)\s*"
+    r"((?:ALL_OR_NOTHING|ABSOLUTE_POSITION|ABSOLUTE|ABS|RELATIVE_NEXT_EXCLUDE_LAST|"
+    r"RELATIVE_NEXT_INCLUDE_LAST|RELATIVE_ONE_PREVIOUS_AND_NEXT|RELATIVE_ALL_PREVIOUS_AND_NEXT|"
+    r"RELATIVE_TO_CORRECT|RELATIVE|RELLONGEST_ORDERED_SUBSET|LONGEST_CONTIGUOUS_SUBSET)?)\s*"
+    r"((?:SHOW|TRUE|YES|1|HIDE|FALSE|NO|0)?)\s*"
+    r"((?:none|123|abc|ABCD|iii|IIII)?)\s*"
+    r"(.*?)\s*$",
+    re.S | re.A,
+)
+_NEWLINES_RE: Final = re.compile(r"[\r\n]+")
+_SEP_MC_RE: Final = re.compile(r"[~=]")
+
+_GRADING: Final = {
+    "ALL_OR_NOTHING": -1,
+    "ABS": 0,
+    "ABSOLUTE": 0,
+    "ABSOLUTE_POSITION": 0,
+    "RELATIVE_NEXT_INCLUDE_LAST": 2,
+    "RELATIVE_ONE_PREVIOUS_AND_NEXT": 3,
+    "RELATIVE_ALL_PREVIOUS_AND_NEXT": 4,
+    "LONGEST_ORDERED_SUBSET": 5,
+    "LONGEST_CONTIGUOUS_SUBSET": 6,
+    "RELATIVE_TO_CORRECT": 7,
+}
+_NUMBERING: Final = frozenset({"none", "123", "abc", "ABCD", "iii", "IIII"})
+TF_ANSWERS: Final = ("T", "TRUE", "F", "FALSE")
+
+
+def extract_idnumber_and_tags(comments: str) -> tuple[str, list[str]]:
+    """``qformat_gift::extract_idnumber_and_tags_from_comment``."""
+    idnumber = ""
+    if "[id:" in comments:
+        m = _ID_RE.search(comments)
+        if m is not None:
+            idnumber = trim(m.group(1)).replace("\\]", "]")
+    tags: list[str] = []
+    if "[tag:" in comments:
+        tags = [trim(t).replace("\\]", "]") for t in _TAG_RE.findall(comments)]
+    return idnumber, tags
+
+
+def _rich(text: str, fmt: str) -> dict[str, Any]:
+    return {"text": text, "format": fmt, "files": []}
+
+
+def _default_question() -> dict[str, Any]:
+    """``qformat_default::defaultquestion``."""
+    return {
+        "shuffleanswers": "1",
+        "defaultmark": 1,
+        "image": "",
+        "usecase": 0,
+        "multiplier": [],
+        "questiontextformat": FORMAT_MOODLE,
+        "generalfeedback": "",
+        "generalfeedbackformat": FORMAT_MOODLE,
+        "answernumbering": "abc",
+        "penalty": 0.3333333,
+        "length": 1,
+        "export_process": True,
+        "import_process": True,
+        "correctfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
+        "partiallycorrectfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
+        "incorrectfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
+    }
+
+
+def _combined_feedback(q: dict[str, Any], fmt: str) -> None:
+    q["correctfeedback"] = {"text": "", "format": fmt, "files": []}
+    q["partiallycorrectfeedback"] = {"text": "", "format": fmt, "files": []}
+    q["incorrectfeedback"] = {"text": "", "format": fmt, "files": []}
+
+
+def php_array(d: dict[int, Any]) -> list[Any] | dict[str, Any]:
+    """A PHP array as JSON: a list when its keys are 0..n-1, else an object."""
+    if all(k == i for i, k in enumerate(d)):
+        return list(d.values())
+    return {str(k): v for k, v in d.items()}
+
+
+def json_number(v: Any) -> Any:
+    """Infinite and NaN floats as the strings of the moodle-json contract."""
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        if v != v:
+            return "NAN"
+        return "INF" if v > 0 else "-INF"
+    return v
+
+
+class _Crash(Exception):
+    def __init__(self, message: str, offset: int, moodle_message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.moodle_message = moodle_message
+
+
+class _Restart(Exception):
+    """Re-read this block in exact mode."""
+
+
+class _Reader:
+    """State for one block: the working string's conversions and the output."""
+
+    __slots__ = ("exact", "fin", "gb", "post", "raw")
+
+    def __init__(self, gb: GiftBlock, exact: bool) -> None:
+        self.gb = gb
+        self.exact = exact
+        self.post: Callable[[str], str]
+        self.raw: Callable[[str], str]
+        self.fin: Callable[[str], str]
+        if exact:
+            self.post = moodle_post
+            self.raw = _ident
+            self.fin = _fin_exact
+        else:
+            self.post = _post
+            self.raw = _to_m
+            self.fin = _ident
+
+    # parse_text_with_format
+    def text_with_format(self, text: str, default: str, offset: int) -> TextPart:
+        fmt = default
+        tag = None
+        raw = text
+        if text[:1] == "[":
+            end = text.find("]")
+            name = php.substr(text, 1, (end if end != -1 else 0) - 1)
+            const = FORMAT_NAMES.get(name)
+            tag_end = offset + (end + 1 if end != -1 else len(text))
+            tag = FormatTag(self.fin(self.raw(name)), const is not None, (offset, tag_end))
+            if const is not None:
+                fmt = const
+                text = text[(end if end != -1 else 0) + 1 :]
+                offset += (end if end != -1 else 0) + 1
+        final = trim(self.fin(self.post(text)))
+        lead = len(text) - len(text.lstrip(TRIM))
+        start = offset + lead
+        return TextPart(final, (start, start + len(trim(text))), fmt, tag, raw)
+
+    def blank(self, fmt: str, offset: int) -> TextPart:
+        return TextPart("", (offset, offset), fmt)
+
+    def comment_parser(self, answer: str, fmt: str, offset: int) -> tuple[TextPart, TextPart]:
+        """``commentparser``: text before the first ``#`` and feedback after it."""
+        h = answer.find("#")
+        if h == -1:
+            lead = len(answer) - len(answer.lstrip(TRIM))
+            return (
+                self.text_with_format(trim(answer), fmt, offset + lead),
+                self.blank(fmt, offset + len(answer)),
+            )
+        a = answer[:h]
+        lead_a = len(a) - len(a.lstrip(TRIM))
+        f = answer[h + 1 :]
+        lead_f = len(f) - len(f.lstrip(TRIM))
+        return (
+            self.text_with_format(trim(a), fmt, offset + lead_a),
+            self.text_with_format(trim(f), fmt, offset + h + 1 + lead_f),
+        )
+
+    def weight(self, answer: str, offset: int, ans: Answer) -> tuple[str, int | float]:
+        """``answerweightparser``; PHP crashes on ``%--50%``."""
+        rest = answer[1:]
+        end = rest.find("%")
+        wstr = rest[:end]
+        ans.weight = self.fin(wstr)
+        ans.weight_span = (offset, offset + end + 2)
+        try:
+            w = php.div(wstr, 100)
+        except PhpTypeError:
+            raise _Crash(
+                f"the weight %{ans.weight}% is not a number: Moodle's importer crashes on it",
+                offset,
+                "Unsupported operand types: string / int",
+            ) from None
+        return rest[end + 1 :], w
+
+
+def _split_keep(text: str, sep: str) -> list[tuple[str, int]]:
+    """``explode(sep, text)`` with each piece's offset."""
+    out = []
+    pos = 0
+    n = len(sep)
+    while True:
+        i = text.find(sep, pos)
+        if i == -1:
+            out.append((text[pos:], pos))
+            return out
+        out.append((text[pos:i], pos))
+        pos = i + n
+
+
+def _split_mc(text: str) -> list[tuple[str, int]]:
+    """``explode('~', str_replace('=', '~=', text))`` with offsets."""
+    out = []
+    prev = 0
+    for m in _SEP_MC_RE.finditer(text):
+        i = m.start()
+        out.append((text[prev:i], prev))
+        prev = i + 1 if text[i] == "~" else i
+    out.append((text[prev:], prev))
+    return out
+
+
+def _shift_first(pieces: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], bool]:
+    """``$a[0] = trim($a[0]); if (empty($a[0])) array_shift($a);``"""
+    first, off = pieces[0]
+    t = trim(first)
+    if t == "" or t == "0":
+        return pieces[1:], True
+    pieces[0] = (t, off + len(first) - len(first.lstrip(TRIM)))
+    return pieces, False
+
+
+def _trimmed(seg: str, off: int) -> tuple[str, int]:
+    t = seg.strip(TRIM)
+    if not t:
+        return t, off
+    return t, off + len(seg) - len(seg.lstrip(TRIM))
+
+
+def read_block(block: Block) -> GiftBlock:
+    """What Moodle's ``readquestion`` makes of one block."""
+    lines = block.lines
+    comments: list[tuple[int, str]] = []
+    work = lines
+    for k, ln in enumerate(lines):
+        if ln[:2] == "//":
+            if work is lines:
+                work = list(lines)
+            comments.append((k, ln))
+            work[k] = " "
+    joined = "\n".join(work)
+    gb = GiftBlock(block, joined, comments)
+    text = joined.strip(TRIM)
+    if text == "":
+        gb.kind = "skipped"
+        return gb
+    base = len(joined) - len(joined.lstrip(TRIM))
+    try:
+        _read(gb, text, base, exact=False)
+    except _Restart:
+        fresh = GiftBlock(block, joined, comments)
+        fresh.exact_positions = False
+        _read(fresh, text, base, exact=True)
+        return fresh
+    return gb
+
+
+def _reject(gb: GiftBlock, message: str, offset: int, crash: bool, moodle: str = "") -> None:
+    gb.kind = "rejected"
+    gb.moodle = None
+    gb.problem = Problem(message, offset, crash, moodle)
+
+
+def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
+    r = _Reader(gb, exact)
+    if exact:
+        w = moodle_pre(text).encode("utf-8").decode("latin-1")
+    elif "\\" in text:
+        if SENT in text:
+            raise _Restart
+        w = _ESC_RE.sub(_esc_sub, text)
+    else:
+        w = text
+    fin = r.fin
+    q = _default_question()
+
+    if w[:10] == "$CATEGORY:":
+        gb.kind = "category"
+        gb.qtype = "category"
+        q["qtype"] = "category"
+        cat = fin(trim(r.raw(w[10:])))
+        q["category"] = cat
+        gb.category = cat
+        gb.moodle = q
+        return
+
+    name: str | None = None
+    if w[:2] == "::":
+        w = w[2:]
+        base += 2
+        nf = w.find("::")
+        if nf == -1:
+            gb.title_closed = False
+            gb.title = TextPart("", (base - 2, base), FORMAT_MOODLE)
+        else:
+            raw_name = w[:nf]
+            name = php.clean_question_name(fin(r.post(raw_name)))
+            gb.title = TextPart(name, (base, base + nf), FORMAT_MOODLE, None, fin(raw_name))
+            rest = w[nf + 2 :]
+            w = rest.strip(TRIM)
+            base += nf + 2 + len(rest) - len(rest.lstrip(TRIM))
+    gb.name = name
+    gb.text_start = base
+
+    start = w.find("{")
+    finish = w.find("}")
+    description = False
+    answertext = ""
+    at_base = base
+    alen = 0
+    if start == -1 and finish == -1:
+        description = True
+    elif start == -1 or finish == -1:
+        _reject(gb, MSG_BRACE, base + (start if start != -1 else finish), False, MSG_BRACE)
+        return
+    else:
+        if start > finish and not exact:
+            raise _Restart
+        alen = finish - start
+        inner = php.substr(w, start + 1, alen - 1)
+        answertext = inner.strip(TRIM)
+        at_base = base + start + 1 + len(inner) - len(inner.lstrip(TRIM))
+        gb.brace_open = base + start
+        gb.brace_close = base + finish
+        gb.answer_span = (at_base, at_base + len(answertext))
+
+    if description:
+        questiontext = w
+    elif w[-1:] == "}":
+        questiontext = php.substr_replace(w, "", start, alen + 1)
+    else:
+        questiontext = php.substr_replace(w, "_____", start, alen + 1)
+
+    g = answertext.rfind("####")
+    gf = ""
+    gf_off = at_base
+    if g != -1:
+        gf = answertext[g + 4 :]
+        gf_off = at_base + g + 4
+        gb.gf_marker = at_base + g
+        answertext = trim(answertext[:g])
+
+    qt = r.text_with_format(questiontext, FORMAT_MOODLE, base)
+    gb.text = qt
+    fmt = qt.format
+    q["questiontextformat"] = fmt
+    q["questiontext"] = qt.text
+    gfp = r.text_with_format(gf, fmt, gf_off)
+    if g != -1:
+        gb.general_feedback = gfp
+    q["generalfeedback"] = gfp.text
+    q["generalfeedbackformat"] = gfp.format
+    if name is None:
+        name = php.create_default_question_name(qt.text, DEFAULT_NAME)
+    q["name"] = name
+    q["qtype"] = None
+    idnumber, tags = extract_idnumber_and_tags("".join(c + "\n" for _, c in gb.comments))
+    q["idnumber"] = idnumber
+    q["tags"] = tags
+    gb.idnumber = idnumber
+    gb.tags = tags
+
+    try:
+        if answertext:
+            m = _ORDERING_RE.match(answertext)
+            if m is not None:
+                _ordering(r, q, m, at_base)
+                gb.moodle = q
+                return
+        if description:
+            gb.qtype = "description"
+            q["qtype"] = "description"
+            q["defaultmark"] = 0
+            q["length"] = 0
+        elif answertext == "":
+            gb.qtype = "essay"
+            q["qtype"] = "essay"
+            q["responseformat"] = "editor"
+            q["responserequired"] = 1
+            q["responsefieldlines"] = 15
+            q["attachments"] = 0
+            q["attachmentsrequired"] = 0
+            q["graderinfo"] = {"text": "", "format": FORMAT_HTML, "files": []}
+            q["responsetemplate"] = {"text": "", "format": FORMAT_HTML}
+        elif answertext[0] == "#":
+            _numerical(r, q, answertext, at_base, fmt)
+        elif "~" in answertext:
+            _multichoice(r, q, answertext, at_base, fmt)
+        elif "=" in answertext and "->" in answertext:
+            if not _match(r, q, answertext, at_base, fmt):
+                return
+        else:
+            check = answertext
+            h = answertext.find("#")
+            if h > 0:
+                check = trim(answertext[:h])
+            if check in TF_ANSWERS:
+                _truefalse(r, q, answertext, at_base, fmt)
+            else:
+                _shortanswer(r, q, answertext, at_base, fmt)
+    except _Crash as crash:
+        _reject(gb, crash.message, crash.offset, True, crash.moodle_message)
+        return
+    gb.moodle = q
+
+
+def _ordering(r: _Reader, q: dict[str, Any], m: re.Match[str], at_base: int) -> None:
+    gb = r.gb
+    gb.qtype = "ordering"
+    q["qtype"] = "ordering"
+    g = [trim(x or "") for x in m.groups()]
+    selectcount, selecttype, layouttype, gradingtype, showgrading, numberingstyle = g[:6]
+    gb.ordering_options = r.fin(answer_options_text(m))
+    items_text = m.group(7)
+    items_off = at_base + m.start(7)
+    raw_items: dict[int, tuple[str, int]] = {}
+    pos = 0
+    for i, piece in enumerate(_NEWLINES_RE.split(items_text)):
+        j = items_text.find(piece, pos) if piece else pos
+        if piece != "" and piece != "0":
+            raw_items[i] = (piece, items_off + j)
+        pos = j + len(piece)
+    count = len(raw_items)
+    sc_num = int(selectcount)
+    sc = sc_num if 2 <= sc_num <= count else min(6, count)
+    q["layouttype"] = 1 if layouttype.upper() in ("HORIZONTAL", "HORI", "H", "1") else 0
+    st = selecttype.upper()
+    q["selecttype"] = 0 if st in ("ALL", "EXACT") else 2 if st in ("CONTIGUOUS", "CONTIG") else 1
+    q["selectcount"] = sc if sc >= 2 else 2
+    q["gradingtype"] = _GRADING.get(gradingtype.upper(), 1)
+    q["showgrading"] = 0 if showgrading.upper() in ("HIDE", "FALSE", "NO") else 1
+    q["numberingstyle"] = numberingstyle if numberingstyle in _NUMBERING else "none"
+    answers: dict[int, str] = {}
+    for i, (piece, off) in raw_items.items():
+        t = trim(piece)
+        if t != "" and t != "0":
+            answers[i] = r.fin(r.raw(t))
+            lead = len(piece) - len(piece.lstrip(TRIM))
+            gb.answers.append(
+                Answer((off + lead, off + lead + len(t)), "", TextPart(answers[i], (off, off), "0"))
+            )
+    q["answer"] = php_array(answers)
+    q["answerformat"] = php_array(dict.fromkeys(answers, FORMAT_MOODLE))
+    q["fraction"] = php_array(dict.fromkeys(answers, 1))
+    q["feedback"] = php_array(dict.fromkeys(answers, ""))
+    q["feedbackformat"] = php_array(dict.fromkeys(answers, FORMAT_MOODLE))
+
+
+def answer_options_text(m: re.Match[str]) -> str:
+    """The option line of an ordering question (everything before the items)."""
+    return m.string[: m.start(7)]
+
+
+def _multichoice(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> None:
+    gb = r.gb
+    gb.qtype = "multichoice"
+    q["qtype"] = "multichoice"
+    q["answernumbering"] = "abc"
+    q["single"] = 0 if "=" not in at else 1
+    gb.single = q["single"]
+    _combined_feedback(q, fmt)
+    pieces, shifted = _shift_first(_split_mc(at))
+    if len(pieces) < 2:
+        raise _Crash(
+            "a multiple-choice question needs at least 2 choices: Moodle's importer crashes on this one",
+            at_base,
+            MSG_MINANSWERS,
+        )
+    answers = []
+    feedback = []
+    fraction: list[int | float] = []
+    for k, (seg, off) in enumerate(pieces):
+        a, aoff = _trimmed(seg, at_base + off)
+        prefix = "" if (k == 0 and not shifted) else ("=" if a[:1] == "=" else "~")
+        node = Answer((aoff, aoff + len(a)), prefix)
+        body_off = aoff
+        if a[:1] == "=":
+            w: int | float = 1
+            a = a[1:]
+            body_off += 1
+        elif a[:1] == "%" and _WEIGHT_RE.match(a):
+            before = len(a)
+            a, w = r.weight(a, aoff, node)
+            body_off += before - len(a)
+        else:
+            w = 0
+        ans, fb = r.comment_parser(a, fmt, body_off)
+        node.text, node.feedback, node.fraction = ans, fb, w
+        gb.answers.append(node)
+        answers.append(_rich(ans.text, ans.format))
+        feedback.append(_rich(fb.text, fb.format))
+        fraction.append(w)
+    q["answer"] = answers
+    q["feedback"] = feedback
+    q["fraction"] = fraction
+
+
+def _match(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> bool:
+    gb = r.gb
+    gb.qtype = "match"
+    q["qtype"] = "match"
+    _combined_feedback(q, fmt)
+    pieces, shifted = _shift_first(_split_keep(at, "="))
+    if len(pieces) < 2:
+        raise _Crash(
+            "a matching question needs at least 2 pairs: Moodle's importer crashes on this one",
+            at_base,
+            MSG_MINANSWERS,
+        )
+    subq = []
+    suba = []
+    for k, (seg, off) in enumerate(pieces):
+        a, aoff = _trimmed(seg, at_base + off)
+        prefix = "" if (k == 0 and not shifted) else "="
+        node = Answer((aoff, aoff + len(a)), prefix)
+        gb.answers.append(node)
+        arrow = a.find("->")
+        if arrow == -1:
+            _reject(
+                gb,
+                f"{MSG_MATCHING}: {r.fin(r.post(a))!r} has no '->'",
+                aoff,
+                False,
+                MSG_MATCHING,
+            )
+            return False
+        node.arrow = aoff + arrow
+        left = r.text_with_format(a[:arrow], fmt, aoff)
+        right = trim(r.fin(r.post(a[arrow + 2 :])))
+        node.text = left
+        node.subanswer = right
+        subq.append(_rich(left.text, left.format))
+        suba.append(right)
+    q["subquestions"] = subq
+    q["subanswers"] = suba
+    return True
+
+
+def _truefalse(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> None:
+    gb = r.gb
+    gb.qtype = "truefalse"
+    q["qtype"] = "truefalse"
+    bits = _split_keep(at, "#")
+    if len(bits) > 3:
+        bits = [*bits[:2], (at[bits[2][1] :], bits[2][1])]
+    parts = []
+    for seg, off in bits:
+        t, toff = _trimmed(seg, at_base + off)
+        parts.append(r.text_with_format(t, fmt, toff))
+    ans = parts[0]
+    wrong = parts[1] if len(parts) > 1 else r.blank(fmt, at_base + len(at))
+    right = parts[2] if len(parts) > 2 else r.blank(fmt, at_base + len(at))
+    node = Answer((at_base, at_base + len(at)), "", ans, wrong)
+    node.feedback2 = right
+    gb.answers.append(node)
+    if ans.text in ("T", "TRUE"):
+        q["correctanswer"] = 1
+        q["feedbacktrue"] = _rich(right.text, right.format)
+        q["feedbackfalse"] = _rich(wrong.text, wrong.format)
+    else:
+        q["correctanswer"] = 0
+        q["feedbacktrue"] = _rich(wrong.text, wrong.format)
+        q["feedbackfalse"] = _rich(right.text, right.format)
+    q["penalty"] = 1
+
+
+def _shortanswer(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> None:
+    gb = r.gb
+    gb.qtype = "shortanswer"
+    q["qtype"] = "shortanswer"
+    pieces, shifted = _shift_first(_split_keep(at, "="))
+    if not pieces:
+        raise _Crash(
+            "a short-answer question needs an answer: Moodle's importer crashes on this one",
+            at_base,
+            MSG_MINANSWERS,
+        )
+    answers = []
+    feedback = []
+    fraction: list[int | float] = []
+    for k, (seg, off) in enumerate(pieces):
+        a, aoff = _trimmed(seg, at_base + off)
+        prefix = "" if (k == 0 and not shifted) else "="
+        node = Answer((aoff, aoff + len(a)), prefix)
+        body_off = aoff
+        if a[:1] == "%" and _WEIGHT_RE.match(a):
+            before = len(a)
+            a, w = r.weight(a, aoff, node)
+            body_off += before - len(a)
+        else:
+            w = 1
+        ans, fb = r.comment_parser(a, fmt, body_off)
+        node.text, node.feedback, node.fraction = ans, fb, w
+        gb.answers.append(node)
+        answers.append(ans.text)
+        feedback.append(_rich(fb.text, fb.format))
+        fraction.append(w)
+    q["answer"] = answers
+    q["feedback"] = feedback
+    q["fraction"] = fraction
+
+
+def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> None:
+    gb = r.gb
+    gb.qtype = "numerical"
+    q["qtype"] = "numerical"
+    body = at[1:]
+    body_base = at_base + 1
+    tilde = body.find("~")
+    wrong = ""
+    if tilde != -1:
+        wrong = body[tilde:]
+        body = body[:tilde]
+    pieces, shifted = _shift_first(_split_keep(body, "="))
+    if not pieces:
+        raise _Crash(
+            "a numerical question needs an answer: Moodle's importer crashes on this one",
+            at_base,
+            MSG_NONUMERICAL,
+        )
+    answers: list[Any] = []
+    tolerances: list[Any] = []
+    feedback = []
+    fraction: list[int | float] = []
+    for k, (seg, off) in enumerate(pieces):
+        a, aoff = _trimmed(seg, body_base + off)
+        prefix = "" if (k == 0 and not shifted) else "="
+        node = Answer((aoff, aoff + len(a)), prefix)
+        gb.answers.append(node)
+        body_off = aoff
+        if a[:1] == "%" and _WEIGHT_RE.match(a):
+            before = len(a)
+            a, w = r.weight(a, aoff, node)
+            body_off += before - len(a)
+        else:
+            w = 1
+        ans, fb = r.comment_parser(a, fmt, body_off)
+        node.text, node.feedback, node.fraction = ans, fb, w
+        feedback.append(_rich(fb.text, fb.format))
+        fraction.append(w)
+        atext = ans.text
+        value: Any
+        tol: Any
+        dots = atext.find("..")
+        colon = atext.find(":")
+        if dots > 0:
+            mx = trim(atext[dots + 2 :])
+            mn = trim(atext[:dots])
+            try:
+                value = php.div(php.add(mx, mn), 2)
+                tol = php.sub(mx, value)
+            except PhpTypeError:
+                raise _Crash(
+                    f"the range {atext!r} needs a number on both sides of '..': "
+                    "Moodle's importer crashes on it",
+                    ans.span[0],
+                    "Unsupported operand types: string + string",
+                ) from None
+        elif colon > 0:
+            tol = trim(atext[colon + 1 :])
+            value = trim(atext[:colon])
+        else:
+            tol = 0
+            value = trim(atext)
+        if isinstance(value, str) and not php.is_numeric(value):
+            value = "*"
+        if isinstance(tol, str) and not php.is_numeric(tol):
+            raise _Crash(
+                f"the tolerance {tol!r} is not a number: Moodle's importer crashes on it",
+                ans.span[0] + max(colon, 0),
+                MSG_NOTNUMBERS,
+            )
+        node.value = value
+        node.tolerance = tol
+        answers.append(json_number(value))
+        tolerances.append(json_number(tol))
+    if wrong:
+        woff = body_base + tilde
+        _, fb = r.comment_parser(wrong, fmt, woff)
+        node = Answer((woff, woff + len(wrong)), "~", None, fb)
+        node.fraction = 0
+        node.value = "*"
+        node.tolerance = ""
+        gb.answers.append(node)
+        fraction.append(0)
+        feedback.append(_rich(fb.text, fb.format))
+        answers.append("*")
+        tolerances.append("")
+    q["answer"] = answers
+    q["tolerance"] = tolerances
+    q["feedback"] = feedback
+    q["fraction"] = fraction
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def parse_source(source: Source) -> GiftDocument:
+    return GiftDocument(source, [read_block(b) for b in split_blocks(source)])
+
+
+def parse_text(text: str) -> GiftDocument:
+    """Parse decoded GIFT text (a leading BOM is removed as Moodle does)."""
+    return parse_source(split_lines(text))
+
+
+def parse_bytes(data: bytes) -> GiftDocument:
+    """Parse a GIFT file's bytes; a non-UTF-8 file is refused as Moodle refuses it."""
+    text, err = decode(data)
+    if text is None:
+        return GiftDocument(None, [], decode_error=err)
+    return parse_text(text)
