@@ -336,7 +336,10 @@ def add_course(
     now = state.now()
     startdate = fields.pop("startdate", now - now % 86400 + 86400)
     cat = state.categories[categoryid]
-    existing = [c for c in state.courses.values() if c["category"] == categoryid]
+    # a new course goes first in its category; the others move down (fix_course_sortorder)
+    for other in state.courses.values():
+        if other.get("category") == categoryid:
+            other["sortorder"] += 1
     rec: Record = {
         "id": cid,
         "category": categoryid,
@@ -371,7 +374,7 @@ def add_course(
         "cacherev": now,
         "showactivitydates": True,
         "showcompletionconditions": True,
-        "sortorder": cat["sortorder"] + len(existing) + 1,
+        "sortorder": cat["sortorder"] + 1,
         "formatoptions": {"hiddensections": 1, "coursedisplay": 0},
         "news_forum": None,
     }

@@ -245,6 +245,7 @@ class State:
         self.role_allow_assign: set[tuple[int, int]] = set()  # (fromroleid, toroleid)
         self.siteadmins: set[int] = set()
         self.draft_itemids: set[int] = set()
+        self.draft_itemid_queue: list[int] = []  # next draft itemids to hand out (tests)
         self.clock: float | None = None  # fixed time for tests, None = real time
 
     # ------------------------------------------------------------------ time

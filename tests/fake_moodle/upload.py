@@ -41,6 +41,11 @@ def ajax_error(err: MoodleError, state: State, debug: bool, where: str) -> dict[
 
 
 def new_draft_itemid(state: State) -> int:
+    """file_get_unused_draft_itemid(): random, or the next from ``state.draft_itemid_queue``."""
+    if state.draft_itemid_queue:
+        itemid = state.draft_itemid_queue.pop(0)
+        state.draft_itemids.add(itemid)
+        return itemid
     while True:
         itemid = random.randint(1, 999999999)
         if itemid not in state.draft_itemids:

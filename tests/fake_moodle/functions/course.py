@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import missing_record, moodle_exception
+from ..errors import MoodleError, invalid_parameter, missing_record, moodle_exception
 from ..params import Multiple, Params, Single, Value, clean_param, dflt, opt
 from ..registry import Call, wsfunction
 from ..state import CONTEXT_COURSE, CONTEXT_COURSECAT, Record
@@ -236,4 +236,586 @@ def get_categories(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             )
         out.append({k: info[k] for k in CATEGORY_KEYS if k in info})
     out.sort(key=lambda c: str(c["sortorder"]))
+    return out
+
+
+# ------------------------------------------------------------------------------------ courses
+
+FILTERS = [
+    {"filter": name, "localstate": 0, "inheritedstate": 1}
+    for name in ("displayh5p", "activitynames", "mathjaxloader", "emoticon", "urltolink",
+                 "mediaplugin")
+]
+
+
+def errorinvalidparam(name: str) -> MoodleError:
+    return moodle_exception("errorinvalidparam", f'The param "{name}" is invalid.')
+
+
+@wsfunction(
+    "core_course_create_courses",
+    Params({
+        "courses": Multiple(Single({
+            "fullname": Value("text"),
+            "shortname": Value("text"),
+            "categoryid": Value("int"),
+            "idnumber": opt(Value("raw")),
+            "summary": opt(Value("raw")),
+            "summaryformat": fmt_value(),
+            "format": dflt(Value("plugin"), "topics"),
+            "showgrades": dflt(Value("int"), 1),
+            "newsitems": dflt(Value("int"), 5),
+            "startdate": opt(Value("int")),
+            "enddate": opt(Value("int")),
+            "numsections": opt(Value("int")),
+            "maxbytes": dflt(Value("int"), 0),
+            "showreports": dflt(Value("int"), 0),
+            "visible": opt(Value("int")),
+            "hiddensections": opt(Value("int")),
+            "groupmode": dflt(Value("int"), 0),
+            "groupmodeforce": dflt(Value("int"), 0),
+            "defaultgroupingid": dflt(Value("int"), 0),
+            "enablecompletion": opt(Value("int")),
+            "completionnotify": opt(Value("int")),
+            "lang": opt(Value("safedir")),
+            "forcetheme": opt(Value("plugin")),
+            "courseformatoptions": opt(Multiple(Single({
+                "name": Value("alphanumext"), "value": Value("raw")}))),
+            "customfields": opt(Multiple(Single({
+                "shortname": Value("alphanumext"), "value": Value("raw")}))),
+        }))
+    }),
+)
+def create_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
+    from .. import seed
+
+    state = call.state
+    out = []
+    with state.transaction():
+        for c in params["courses"]:
+            catctx = category_context(call, c["categoryid"])
+            call.require_capability("moodle/course:create", catctx)
+            if c["fullname"].strip() == "":
+                raise errorinvalidparam("fullname")
+            if c["shortname"].strip() == "":
+                raise errorinvalidparam("shortname")
+            now = state.now()
+            startdate = c.get("startdate", now - now % 86400)
+            enddate = c.get("enddate", startdate + state.config.courseduration)
+            if "lang" in c and c["lang"] not in ("en",):
+                raise errorinvalidparam("lang")
+            options = {o["name"]: o["value"] for o in c.get("courseformatoptions", [])}
+            for legacy in ("numsections", "hiddensections"):
+                if legacy in c and legacy not in options:
+                    options[legacy] = str(c[legacy])
+            if c["summaryformat"] not in FORMATS:
+                raise moodle_exception("invalidformat", "Invalid format")
+            if any(x["shortname"] == c["shortname"] for x in state.courses.values()):
+                raise moodle_exception(
+                    "shortnametaken",
+                    f"Short name is already used for another course ({c['shortname']})",
+                )
+            idnumber = c.get("idnumber", "")
+            if idnumber and any(x.get("idnumber") == idnumber for x in state.courses.values()):
+                raise moodle_exception(
+                    "courseidnumbertaken",
+                    f"ID number is already used for another course ({idnumber})",
+                )
+            numsections = clean_param(options.get("numsections", "4"), "int")
+            enablecompletion = c.get("enablecompletion", 1) if state.config.enablecompletion else 0
+            category = state.categories[c["categoryid"]]
+            rec = seed.add_course(
+                state, c["shortname"], fullname=c["fullname"], categoryid=c["categoryid"],
+                numsections=max(0, numsections), enablecompletion=enablecompletion,
+                idnumber=idnumber, summary=c.get("summary", ""),
+                summaryformat=c["summaryformat"], format=c["format"],
+                showgrades=c["showgrades"], newsitems=c["newsitems"], startdate=startdate,
+                enddate=enddate, maxbytes=c["maxbytes"], showreports=c["showreports"],
+                visible=c.get("visible", category["visible"]), groupmode=c["groupmode"],
+                groupmodeforce=c["groupmodeforce"], defaultgroupingid=c["defaultgroupingid"],
+                completionnotify=c.get("completionnotify", 0), lang=c.get("lang", ""),
+                formatoptions={
+                    "hiddensections": clean_param(options.get("hiddensections", "1"), "int"),
+                    "coursedisplay": clean_param(options.get("coursedisplay", "0"), "int"),
+                },
+            )
+            out.append({"id": rec["id"], "shortname": rec["shortname"]})
+    return out
+
+
+def course_record(call: Call, course: Record) -> dict[str, Any]:
+    """A course as core_course_get_courses_by_field returns it (full record for managers)."""
+    state = call.state
+    ctxid = state.context_id(CONTEXT_COURSE, course["id"])
+    cat = state.categories.get(course["category"])
+    methods = sorted(
+        (e for e in state.enrol.values() if e["courseid"] == course["id"] and e["status"] == 0),
+        key=lambda e: e["sortorder"],
+    )
+    rec: dict[str, Any] = {
+        "id": course["id"],
+        "fullname": course["fullname"],
+        "displayname": course["fullname"],
+        "shortname": course["shortname"],
+        "courseimage": f"{state.url}/pluginfile.php/{ctxid}/course/generated/course.svg",
+        "categoryid": course["category"],
+        "categoryname": cat["name"] if cat else "",
+        "sortorder": course["sortorder"],
+        "summary": course["summary"],
+        "summaryformat": course["summaryformat"],
+        "summaryfiles": [],
+        "overviewfiles": [],
+        "showactivitydates": course["showactivitydates"],
+        "showcompletionconditions": course["showcompletionconditions"],
+        "contacts": [],
+        "enrollmentmethods": [e["enrol"] for e in methods],
+    }
+    assert ctxid is not None
+    if call.has_capability("moodle/course:update", ctxid):
+        rec.update({
+            "idnumber": course["idnumber"],
+            "format": course["format"],
+            "showgrades": course["showgrades"],
+            "newsitems": course["newsitems"],
+            "startdate": course["startdate"],
+            "enddate": course["enddate"],
+            "maxbytes": course["maxbytes"],
+            "showreports": course["showreports"],
+            "visible": course["visible"],
+            "groupmode": course["groupmode"],
+            "groupmodeforce": course["groupmodeforce"],
+            "defaultgroupingid": course["defaultgroupingid"],
+            "enablecompletion": course["enablecompletion"],
+            "completionnotify": course["completionnotify"],
+            "lang": course["lang"],
+            "theme": course["theme"],
+            "marker": course["marker"],
+            "legacyfiles": course["legacyfiles"],
+            "calendartype": course["calendartype"],
+            "timecreated": course["timecreated"],
+            "timemodified": course["timemodified"],
+            "requested": course["requested"],
+            "cacherev": course["cacherev"],
+            "filters": FILTERS,
+            "courseformatoptions": [
+                {"name": "hiddensections", "value": course["formatoptions"]["hiddensections"]},
+                {"name": "coursedisplay", "value": course["formatoptions"]["coursedisplay"]},
+                {"name": "indentation", "value": "1"},
+            ],
+        })
+    else:
+        rec.update({
+            "format": course["format"],
+            "showgrades": course["showgrades"],
+            "newsitems": course["newsitems"],
+            "startdate": course["startdate"],
+            "enddate": course["enddate"],
+            "maxbytes": course["maxbytes"],
+            "showreports": course["showreports"],
+            "visible": course["visible"],
+            "groupmode": course["groupmode"],
+            "groupmodeforce": course["groupmodeforce"],
+            "defaultgroupingid": course["defaultgroupingid"],
+            "enablecompletion": course["enablecompletion"],
+            "completionnotify": course["completionnotify"],
+            "lang": course["lang"],
+            "theme": course["theme"],
+            "marker": course["marker"],
+        })
+    return rec
+
+
+@wsfunction(
+    "core_course_get_courses_by_field",
+    Params({"field": dflt(Value("alpha"), ""), "value": dflt(Value("raw"), "")}),
+)
+def get_courses_by_field(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    state = call.state
+    field, value = params["field"], params["value"]
+    courses = [c for c in state.courses.values() if c["id"] != 1]
+    if field:
+        if field in ("id", "category"):
+            v = clean_param(value, "int")
+            courses = [c for c in courses if c["id" if field == "id" else "category"] == v]
+        elif field == "ids":
+            ids = [int(x) for x in clean_param(value, "sequence").split(",") if x]
+            courses = [c for c in courses if c["id"] in ids]
+        elif field in ("shortname", "idnumber"):
+            courses = [c for c in courses if c[field] == value]
+        else:
+            raise invalid_parameter("Invalid field name")
+    out = []
+    for c in sorted(courses, key=lambda c: c["id"]):
+        if field == "" and c["id"] == 1:
+            continue
+        if not can_access_course(call, c["id"]) and not call.has_capability(
+            "moodle/course:viewhiddencourses", state.context_id(CONTEXT_COURSE, c["id"]) or 1
+        ) and not c["visible"]:
+            continue
+        out.append(course_record(call, c))
+    return {"courses": out, "warnings": []}
+
+
+@wsfunction(
+    "core_course_get_courses",
+    Params({
+        "options": dflt(Single({"ids": opt(Multiple(Value("int")))}), {}),
+    }),
+)
+def get_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
+    state = call.state
+    ids = params["options"].get("ids")
+    courses = [c for c in state.courses.values() if ids is None or c["id"] in ids]
+    out = []
+    for c in sorted(courses, key=lambda c: c["id"]):
+        if c["id"] == 1:
+            out.append({"id": 1, "shortname": c["shortname"], "categoryid": 0,
+                        "fullname": c["fullname"], "displayname": c["fullname"],
+                        "idnumber": "", "summary": "", "summaryformat": 1, "format": "site",
+                        "startdate": 0, "enddate": 0, "numsections": 0,
+                        "showactivitydates": False, "showcompletionconditions": None})
+            continue
+        ctxid = state.context_id(CONTEXT_COURSE, c["id"])
+        assert ctxid is not None
+        if not can_access_course(call, c["id"]):
+            continue
+        cat = state.categories[c["category"]]
+        info: dict[str, Any] = {
+            "id": c["id"], "shortname": c["shortname"], "categoryid": c["category"],
+            "categorysortorder": cat["sortorder"], "fullname": c["fullname"],
+            "displayname": c["fullname"], "idnumber": c["idnumber"], "summary": c["summary"],
+            "summaryformat": c["summaryformat"], "format": c["format"],
+            "showgrades": c["showgrades"], "newsitems": c["newsitems"],
+            "startdate": c["startdate"], "enddate": c["enddate"],
+            "numsections": len([s for s in state.sections.values() if s["course"] == c["id"]]) - 1,
+            "maxbytes": c["maxbytes"], "showreports": c["showreports"], "visible": c["visible"],
+            "hiddensections": c["formatoptions"]["hiddensections"],
+            "groupmode": c["groupmode"], "groupmodeforce": c["groupmodeforce"],
+            "defaultgroupingid": c["defaultgroupingid"], "timecreated": c["timecreated"],
+            "timemodified": c["timemodified"], "enablecompletion": c["enablecompletion"],
+            "completionnotify": c["completionnotify"], "lang": c["lang"], "forcetheme": c["theme"],
+            "courseformatoptions": [
+                {"name": "hiddensections", "value": c["formatoptions"]["hiddensections"]},
+                {"name": "coursedisplay", "value": c["formatoptions"]["coursedisplay"]},
+                {"name": "indentation", "value": 1},
+            ],
+            "showactivitydates": c["showactivitydates"],
+            "showcompletionconditions": c["showcompletionconditions"],
+        }
+        out.append(info)
+    return out
+
+
+@wsfunction(
+    "core_course_update_courses",
+    Params({
+        "courses": Multiple(Single({
+            "id": Value("int"),
+            "fullname": opt(Value("text")),
+            "shortname": opt(Value("text")),
+            "categoryid": opt(Value("int")),
+            "idnumber": opt(Value("raw")),
+            "summary": opt(Value("raw")),
+            "summaryformat": opt(Value("int")),
+            "format": opt(Value("plugin")),
+            "showgrades": opt(Value("int")),
+            "newsitems": opt(Value("int")),
+            "startdate": opt(Value("int")),
+            "enddate": opt(Value("int")),
+            "numsections": opt(Value("int")),
+            "maxbytes": opt(Value("int")),
+            "showreports": opt(Value("int")),
+            "visible": opt(Value("int")),
+            "hiddensections": opt(Value("int")),
+            "groupmode": opt(Value("int")),
+            "groupmodeforce": opt(Value("int")),
+            "defaultgroupingid": opt(Value("int")),
+            "enablecompletion": opt(Value("int")),
+            "completionnotify": opt(Value("int")),
+            "lang": opt(Value("safedir")),
+            "forcetheme": opt(Value("plugin")),
+            "courseformatoptions": opt(Multiple(Single({
+                "name": Value("alphanumext"), "value": Value("raw")}))),
+            "customfields": opt(Multiple(Single({
+                "shortname": Value("alphanumext"), "value": Value("raw")}))),
+        }))
+    }),
+)
+def update_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    """Per-course: a failing course becomes a warning, the others are saved."""
+    state = call.state
+    warnings = []
+    for c in params["courses"]:
+        try:
+            with state.transaction():
+                course = state.courses.get(c["id"])
+                if course is None:
+                    raise missing_record("course")
+                ctxid = course_context(call, c["id"])
+                call.require_capability("moodle/course:update", ctxid)
+                if "shortname" in c and any(
+                    x["shortname"] == c["shortname"] and x["id"] != c["id"]
+                    for x in state.courses.values()
+                ):
+                    raise moodle_exception(
+                        "shortnametaken",
+                        f"Short name is already used for another course ({c['shortname']})",
+                    )
+                if c.get("idnumber") and any(
+                    x.get("idnumber") == c["idnumber"] and x["id"] != c["id"]
+                    for x in state.courses.values()
+                ):
+                    raise moodle_exception(
+                        "courseidnumbertaken",
+                        f"ID number is already used for another course ({c['idnumber']})",
+                    )
+                if "categoryid" in c and c["categoryid"] != course["category"]:
+                    category_context(call, c["categoryid"])
+                    state.categories[course["category"]]["coursecount"] -= 1
+                    state.categories[c["categoryid"]]["coursecount"] += 1
+                    course["category"] = c["categoryid"]
+                for key in ("fullname", "shortname", "idnumber", "summary", "summaryformat",
+                            "format", "showgrades", "newsitems", "startdate", "enddate",
+                            "maxbytes", "showreports", "visible", "groupmode",
+                            "groupmodeforce", "defaultgroupingid", "enablecompletion",
+                            "completionnotify", "lang"):
+                    if key in c:
+                        course[key] = c[key]
+                for o in c.get("courseformatoptions", []):
+                    if o["name"] in ("hiddensections", "coursedisplay"):
+                        course["formatoptions"][o["name"]] = clean_param(o["value"], "int")
+                course["timemodified"] = state.now()
+        except MoodleError as err:
+            warnings.append({"item": "course", "itemid": c["id"], "warningcode": err.errorcode,
+                             "message": err.message})
+    return {"warnings": warnings}
+
+
+@wsfunction("core_course_delete_courses", Params({"courseids": Multiple(Value("int"))}))
+def delete_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    state = call.state
+    warnings = []
+    with state.lock:
+        for courseid in params["courseids"]:
+            course = state.courses.get(courseid)
+            if course is None:
+                warnings.append({"item": "course", "itemid": courseid,
+                                 "warningcode": "unknowncourseidnumber",
+                                 "message": f"Unknown course ID {courseid}"})
+                continue
+            ctxid = course_context(call, courseid)
+            if not call.has_capability("moodle/course:delete", ctxid):
+                warnings.append({"item": "course", "itemid": courseid,
+                                 "warningcode": "cannotdeletecourse",
+                                 "message": "You do not have the permission to delete this "
+                                 f"course{courseid}"})
+                continue
+            if courseid == 1:
+                warnings.append({"item": "course", "itemid": courseid,
+                                 "warningcode": "cannotdeletecategorycourse",
+                                 "message": f"Course {courseid} failed to be deleted"})
+                continue
+            remove_course(state, courseid)
+    return {"warnings": warnings}
+
+
+def remove_course(state: Any, courseid: int) -> None:
+    course = state.courses.pop(courseid)
+    if course["category"] in state.categories:
+        cat = state.categories[course["category"]]
+        cat["coursecount"] -= 1
+        rest = sorted((c for c in state.courses.values() if c.get("category") == cat["id"]),
+                      key=lambda c: c["sortorder"])
+        for i, other in enumerate(rest):
+            other["sortorder"] = cat["sortorder"] + i + 1
+    for sid in [s for s, sec in state.sections.items() if sec["course"] == courseid]:
+        del state.sections[sid]
+    for cmid in [m for m, cm in state.modules.items() if cm["course"] == courseid]:
+        del state.modules[cmid]
+        for key in [k for k in state.completion if k[0] == cmid]:
+            del state.completion[key]
+    for eid in [e for e, inst in state.enrol.items() if inst["courseid"] == courseid]:
+        del state.enrol[eid]
+        for key in [k for k in state.user_enrolments if k[0] == eid]:
+            del state.user_enrolments[key]
+    ctxid = state.context_id(CONTEXT_COURSE, courseid)
+    state.role_assignments = [ra for ra in state.role_assignments if ra["contextid"] != ctxid]
+    for gid in [g for g, grp in state.groups.items() if grp["courseid"] == courseid]:
+        del state.groups[gid]
+        for key in [k for k in state.group_members if k[0] == gid]:
+            del state.group_members[key]
+    for qid in [q for q, quiz in state.quizzes.items() if quiz["course"] == courseid]:
+        del state.quizzes[qid]
+        for aid in [a for a, att in state.quiz_attempts.items() if att["quiz"] == qid]:
+            del state.quiz_attempts[aid]
+    for gid in [g for g, gi in state.grade_items.items() if gi["courseid"] == courseid]:
+        del state.grade_items[gid]
+        for key in [k for k in state.grades if k[0] == gid]:
+            del state.grades[key]
+    state.course_completion_criteria.pop(courseid, None)
+    if ctxid is not None:
+        for cid in [c for c, ctx in state.contexts.items()
+                    if c == ctxid or ctx["path"].startswith(state.contexts[ctxid]["path"] + "/")]:
+            del state.contexts[cid]
+
+
+# ---------------------------------------------------------------------------- course contents
+
+PURPOSE = {"forum": "collaboration", "glossary": "collaboration", "page": "content",
+           "resource": "content", "url": "content", "label": "content", "quiz": "assessment",
+           "assign": "assessment", "book": "content", "folder": "content", "h5pactivity":
+           "interactivecontent", "lesson": "interactivecontent"}
+PLURAL = {"forum": "Forums", "glossary": "Glossaries", "page": "Pages", "resource": "Files",
+          "url": "URLs", "label": "Text and media areas", "quiz": "Quizzes",
+          "assign": "Assignments", "book": "Books", "folder": "Folders",
+          "h5pactivity": "H5P", "lesson": "Lessons"}
+
+
+def ensure_news_forum(state: Any, courseid: int) -> None:
+    """Moodle creates the Announcements forum lazily, the first time the course is shown."""
+    from .. import seed
+
+    course = state.courses[courseid]
+    if course.get("news_forum") or courseid == 1 or not course.get("newsitems"):
+        return
+    instance = state.seq.next("forum")
+    cm = seed.add_module(state, courseid, 0, "forum", instance, "Announcements")
+    cm["sequence_front"] = True
+    sec = seed.section_of(state, courseid, 0)
+    sec["sequence"].remove(cm["id"])
+    sec["sequence"].insert(0, cm["id"])
+    course["news_forum"] = cm["id"]
+
+
+def module_entry(call: Call, cm: Record, excludecontents: bool) -> dict[str, Any]:
+    from .completion import cm_completion, is_tracked
+
+    state = call.state
+    url = state.url
+    tmpl = cm.get("template")
+    if tmpl is not None:
+        entry = {k: v for k, v in tmpl.items()}
+        text = FakeJson.dumps(entry).replace("{wwwroot}", url)
+        entry = FakeJson.loads(text)
+    else:
+        entry = {
+            "id": cm["id"],
+            "url": f"{url}/mod/{cm['modname']}/view.php?id={cm['id']}",
+            "name": cm["name"],
+            "instance": cm["instance"],
+            "contextid": cm["contextid"],
+            "visible": cm["visible"],
+            "uservisible": True,
+            "visibleoncoursepage": 1,
+            "modicon": f"{url}/theme/image.php/boost/{cm['modname']}/1795668241/monologo"
+            "?filtericon=1",
+            "modname": cm["modname"],
+            "purpose": PURPOSE.get(cm["modname"], "other"),
+            "branded": False,
+            "modplural": PLURAL.get(cm["modname"], cm["modname"].capitalize() + "s"),
+            "availability": None,
+            "indent": 0,
+            "onclick": "",
+            "afterlink": None,
+            "customdata": '""',
+            "noviewlink": False,
+            "completion": cm["completion"],
+            "downloadcontent": 1,
+            "dates": [],
+            "groupmode": 0,
+        }
+        if cm["modname"] == "forum":
+            entry["activitybadge"] = []
+            entry["customdata"] = '{"trackingtype":"1"}'
+            keys = list(entry)
+            entry = {k: entry[k] for k in keys}
+        if cm["modname"] == "quiz":
+            entry["customdata"] = ('{"customcompletionrules":{"completionpassorattemptsexhausted"'
+                                   ':[],"completionminattempts":"0"}}')
+    if cm["completion"]:
+        tracked = is_tracked(state, cm["course"], call.userid)
+        data = cm_completion(state, cm, call.userid, tracked)
+        ordered: dict[str, Any] = {}
+        for k, v in entry.items():
+            if k == "completiondata":
+                continue
+            ordered[k] = v
+            if k == "completion":
+                ordered["completiondata"] = data
+        entry = ordered
+    if excludecontents:
+        entry.pop("contents", None)
+        entry.pop("contentsinfo", None)
+    return entry
+
+
+class FakeJson:
+    import json as _json
+
+    dumps = staticmethod(_json.dumps)
+    loads = staticmethod(_json.loads)
+
+
+@wsfunction(
+    "core_course_get_contents",
+    Params({
+        "courseid": Value("int"),
+        "options": dflt(Multiple(Single({"name": Value("alpha"), "value": Value("raw")})), []),
+    }),
+)
+def get_contents(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
+    state = call.state
+    filters: dict[str, Any] = {}
+    for option in params["options"]:
+        name = option["name"].strip()
+        if name in filters:
+            continue
+        if name in ("excludemodules", "excludecontents", "includestealthmodules"):
+            filters[name] = bool(clean_param(option["value"], "bool"))
+        elif name in ("sectionid", "sectionnumber", "cmid", "modid"):
+            filters[name] = clean_param(option["value"], "int")
+        elif name == "modname":
+            value = clean_param(option["value"], "plugin")
+            if not value:
+                raise errorinvalidparam(name)
+            filters[name] = value
+        else:
+            raise errorinvalidparam(name)
+    courseid = params["courseid"]
+    course_context(call, courseid)
+    ensure_news_forum(state, courseid)
+    out = []
+    sections = sorted((s for s in state.sections.values() if s["course"] == courseid),
+                      key=lambda s: s["section"])
+    for sec in sections:
+        if "sectionid" in filters and sec["id"] != filters["sectionid"]:
+            continue
+        if "sectionnumber" in filters and sec["section"] != filters["sectionnumber"]:
+            continue
+        name = sec["name"]
+        if name is None:
+            name = "General" if sec["section"] == 0 else "New section"
+        entry: dict[str, Any] = {
+            "id": sec["id"], "name": name, "visible": sec["visible"], "summary": sec["summary"],
+            "summaryformat": sec["summaryformat"], "section": sec["section"],
+            "hiddenbynumsections": 0, "uservisible": True,
+        }
+        if sec.get("availabilityinfo"):
+            entry["availabilityinfo"] = sec["availabilityinfo"].replace("{wwwroot}", state.url)
+        entry.update(component=sec["component"], itemid=sec["itemid"])
+        modules = []
+        if not filters.get("excludemodules"):
+            for cmid in sec["sequence"]:
+                cm = state.modules.get(cmid)
+                if cm is None:
+                    continue
+                if "cmid" in filters and cm["id"] != filters["cmid"]:
+                    continue
+                if "modname" in filters and cm["modname"] != filters["modname"]:
+                    continue
+                if "modid" in filters and cm["instance"] != filters["modid"]:
+                    continue
+                modules.append(module_entry(call, cm, bool(filters.get("excludecontents"))))
+        entry["modules"] = modules
+        out.append(entry)
     return out
