@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -38,7 +38,7 @@ from lemma_pkg.moodle.errors import (
     parse_retry_after,
 )
 from lemma_pkg.moodle.functions import is_idempotent
-from lemma_pkg.moodle.params import FormFields, count_fields, flatten
+from lemma_pkg.moodle.params import count_fields, flatten
 from lemma_pkg.moodle.redact import Token, redact
 from lemma_pkg.moodle.retry import RetryPolicy, retry_delay
 from lemma_pkg.moodle.upload import FilePart, MultipartBody, ProgressCallback
@@ -55,6 +55,10 @@ DEFAULT_MAX_FIELDS = 4000
 DEFAULT_TIMEOUT = (10.0, 120.0)
 DEFAULT_UPLOAD_TIMEOUT = (10.0, 900.0)
 DEFAULT_CONCURRENCY = 4
+
+#: Form fields as the client keeps them: the token stays a masked :class:`Token` until the
+#: moment the body is encoded, so no traceback or repr can show it.
+WireFields = list[tuple[str, "str | Token"]]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -206,10 +210,8 @@ class MoodleClient:
     def _redact(self, text: str) -> str:
         return redact(text, [self._token])
 
-    def _trace_fields(self, fields: FormFields) -> str:
-        shown = [
-            (k, self._token.masked if k in ("wstoken", "token") else v) for k, v in fields[:40]
-        ]
+    def _trace_fields(self, fields: WireFields) -> str:
+        shown = [(k, v.masked if isinstance(v, Token) else v) for k, v in fields[:40]]
         more = f" … ({len(fields) - 40} more)" if len(fields) > 40 else ""
         return self._redact(" ".join(f"{k}={v!r}" for k, v in shown)) + more
 
@@ -218,7 +220,7 @@ class MoodleClient:
         path: str,
         wsfunction: str | None,
         *,
-        data: FormFields | MultipartBody,
+        data: WireFields | MultipartBody,
         timeout: tuple[float, float],
         uploading: bool = False,
     ) -> Any:
@@ -229,12 +231,17 @@ class MoodleClient:
             headers["Content-Type"] = data.content_type
             http_log.debug("POST %s (multipart, %d bytes)", url, len(data))
         else:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
             http_log.debug("POST %s %s", url, self._trace_fields(data))
         started = time.monotonic()
         self.requests_sent += 1
         try:
             resp = self._session().post(
-                url, data=data, headers=headers, timeout=timeout, allow_redirects=False
+                url,
+                data=data if isinstance(data, MultipartBody) else _encode_form(data),
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
             )
         except requests.exceptions.ConnectTimeout as exc:
             err: MoodleError = RequestTimeoutError(
@@ -374,8 +381,8 @@ class MoodleClient:
         called when its outcome is unknown (timeout, broken connection, 502/504): it re-reads
         the site and returns the result if the write went through, or ``None`` to resend.
         """
-        fields: FormFields = [
-            ("wstoken", self._token.reveal()),
+        fields: WireFields = [
+            ("wstoken", self._token),
             ("wsfunction", wsfunction),
             ("moodlewsrestformat", "json"),
         ]
@@ -497,7 +504,7 @@ class MoodleClient:
         Retried after transient failures only when ``itemid`` is 0: each try then writes into
         a fresh draft area, so a try that did arrive leaves only an unused draft (Moodle
         purges those after four days)."""
-        fields: FormFields = [("token", self._token.reveal()), ("filepath", filepath)]
+        fields: WireFields = [("token", self._token), ("filepath", filepath)]
         if itemid:
             fields.append(("itemid", str(itemid)))
 
@@ -510,6 +517,10 @@ class MoodleClient:
         return self._with_retries(
             send, "webservice/upload.php", idempotent=itemid == 0, reconcile=None
         )
+
+
+def _encode_form(fields: WireFields) -> bytes:
+    return urlencode([(k, v.reveal() if isinstance(v, Token) else v) for k, v in fields]).encode()
 
 
 class _Empty:

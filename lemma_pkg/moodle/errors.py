@@ -264,6 +264,7 @@ _HINTS: dict[str, str] = {
         "moodle/course:view (and moodle/course:viewhiddencourses) in the system context"
     ),
     "invalidrecord": "the id does not exist on this site (was it deleted?)",
+    "unknowcategory": "the category id does not exist on this site",
     "invaliduser": "the user does not exist on this site (was it deleted?)",
     "shortnametaken": "look the existing one up instead of creating it again, or pick another name",
     "courseidnumbertaken": "look the existing course up by idnumber instead of creating it again",
@@ -311,7 +312,10 @@ def error_from_envelope(
     debuginfo = _clean(str(debuginfo_raw)) if debuginfo_raw else None
     what = f"{wsfunction}: " if wsfunction else ""
     cls: type[MoodleError] = _BY_CODE.get(errorcode, MoodleRemoteError)
-    message = f"{what}{_clean(raw_message) or errorcode}"
+    shown = _clean(raw_message)
+    if shown.startswith("error/") and errorcode and " " not in errorcode:
+        shown = errorcode  # a language string the site lacks: "error/userdeleted"
+    message = f"{what}{shown or errorcode}"
     hint = _HINTS.get(errorcode)
 
     if errorcode == "accessexception":
@@ -367,7 +371,7 @@ def error_from_envelope(
     elif (
         exception
         and exception.endswith("moodle_exception")
-        and (raw_message.startswith("error/") or errorcode.lstrip().startswith("<"))
+        and (errorcode.lstrip().startswith("<") or " " in errorcode.strip())
     ):
         cls = PasswordPolicyError
         message = f"{what}the password does not meet the site's policy: {_clean(errorcode)}"
@@ -376,8 +380,14 @@ def error_from_envelope(
             "createpassword=1 so Moodle mails them one"
         )
         errorcode = "passwordpolicy"
-    elif cls is MoodleRemoteError and not hint:
-        hint = DEBUG_HINT if not debuginfo else None
+
+    if not hint:
+        if issubclass(cls, RecordNotFoundError):
+            hint = "the id does not exist on this site (was it deleted?)"
+        elif issubclass(cls, AlreadyExistsError):
+            hint = "look the existing record up instead of creating it again"
+        else:
+            hint = DEBUG_HINT if not debuginfo else "fix what the detail above names"
 
     if debuginfo:
         message = f"{message} ({debuginfo})"

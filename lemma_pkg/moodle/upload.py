@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lemma_pkg.moodle.errors import UnexpectedResponseError, UploadError
+from lemma_pkg.moodle.redact import Token
 
 if TYPE_CHECKING:
     from lemma_pkg.moodle.client import MoodleClient
@@ -62,7 +63,7 @@ class MultipartBody:
 
     def __init__(
         self,
-        fields: Sequence[tuple[str, str]],
+        fields: Sequence[tuple[str, str | Token]],
         files: Sequence[FilePart],
         progress: ProgressCallback | None = None,
     ) -> None:
@@ -78,7 +79,7 @@ class MultipartBody:
                 + b
                 + b"\r\n"
                 + f'Content-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'.encode()
-                + value.encode("utf-8")
+                + (value.reveal() if isinstance(value, Token) else value).encode("utf-8")
                 + b"\r\n"
             )
         for i, part in enumerate(files, start=1):

@@ -1,0 +1,80 @@
+"""A pytest plugin that fails any test whose captured output contains a web-service token.
+
+Registered from ``tests/conftest.py``. For every test it:
+
+- turns lemma's loggers up to DEBUG (the ``-vv`` HTTP traces) and lets them propagate, so every
+  request and answer the client logs lands in pytest's captured log;
+- after each phase, collects the secrets the test could have leaked: every token of every
+  fake Moodle among the test's fixtures, plus tokens registered with :func:`register_secret`;
+- greps the captured stdout, stderr and log and the failure report for each of them, and turns
+  the test into a failure that names where the token appeared (masked).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Iterable
+from typing import Any
+
+import pytest
+
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str) -> str:
+    """Have the guard look for ``value`` (a token a test puts in env or a config file)."""
+    if value:
+        _SECRETS.add(value)
+    return value
+
+
+def find_leaks(sections: Iterable[tuple[str, str]], secrets: Iterable[str]) -> list[str]:
+    """Names of the sections whose text contains one of ``secrets``."""
+    secrets = [s for s in secrets if len(s) >= 8]
+    return [name for name, text in sections if any(s in text for s in secrets)]
+
+
+def _secrets_of(item: pytest.Item) -> set[str]:
+    found = set(_SECRETS)
+    funcargs: dict[str, Any] = getattr(item, "funcargs", {}) or {}
+    for value in funcargs.values():
+        state = getattr(value, "state", None)
+        tokens = getattr(state, "tokens", None)
+        if isinstance(tokens, dict):
+            found.update(str(t) for t in tokens)
+    return found
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    logger = logging.getLogger("lemma")
+    logger.handlers.clear()
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = True
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    secrets = _secrets_of(item)
+    if not secrets:
+        return
+    sections = list(report.sections)
+    if report.longrepr is not None:
+        sections.append(("failure report", report.longreprtext))
+    leaks = find_leaks(sections, secrets)
+    if not leaks:
+        return
+    message = (
+        "a web-service token appeared in the test's output: "
+        + ", ".join(sorted(set(leaks)))
+        + " (lemma must mask tokens everywhere)"
+    )
+    if report.failed:  # keep the test's own failure visible
+        report.sections.append(("token guard", message))
+    else:
+        report.outcome = "failed"
+        report.longrepr = message
