@@ -179,10 +179,4 @@ NO_PROJECT = _rule(
 )
 
 # quizzes
-GIFT_UNREADABLE = _rule(
-    "LEM050",
-    "gift-unreadable",
-    E,
-    "A quiz's GIFT file could not be read into questions.",
-)
 EMPTY_QUIZ = _rule("LEM051", "empty-quiz", E, "A quiz's GIFT file has no questions.")

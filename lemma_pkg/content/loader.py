@@ -40,7 +40,7 @@ from lemma_pkg.content.model import (
 )
 from lemma_pkg.content.textio import read_text
 from lemma_pkg.content.yamlio import Fields, compose, did_you_mean, pos, type_name
-from lemma_pkg.diagnostics import Diagnostic, Diagnostics, display_path
+from lemma_pkg.diagnostics import Diagnostic, Diagnostics, Severity, display_path
 from lemma_pkg.render.markdown import AssetCollector, TextOrigin, render_markdown
 
 log = logging.getLogger("lemma.content")
@@ -176,6 +176,9 @@ class _Loader:
         self.completion_tracking = True
         self.glossary_entries: tuple[GlossaryEntry, ...] | None = None
         self.current_module_file = Path()
+        # Set when a module or item could not be read: references to unknown idnumbers are
+        # then not reported, as the item may be the broken one (no cascades).
+        self.incomplete = False
 
     # -------------------------------------------------------------- helpers
 
@@ -248,8 +251,15 @@ class _Loader:
         course: Course | None = None
         if node is not None:
             course = self.load_course_file(node, disp)
-        self.check_unreferenced()
-        diagnostics = self.diags.sorted()
+        if not self.diags.errors:
+            # Only on otherwise clean sources: a broken item leaves its files unreferenced.
+            self.check_unreferenced()
+        disabled = set(self.lint.disable)
+        diagnostics = [
+            d
+            for d in self.diags.sorted()
+            if not (d.code in disabled and d.severity is not Severity.ERROR)
+        ]
         if any(d.is_error for d in diagnostics):
             course = None
         return LoadResult(
@@ -333,6 +343,8 @@ class _Loader:
             section = self.load_module(folder, rel, n, f, number, cite, len(sections))
             if section is not None:
                 sections.append(section)
+            else:
+                self.incomplete = True
 
         self.check_idnumbers()
         sections = self.apply_restrictions(sections)
@@ -394,6 +406,7 @@ class _Loader:
             return None
         node, disp = self.read_yaml(module_file)
         if node is None:
+            self.incomplete = True
             return None
         slug = folder.name
         f = Fields(node, disp, self.diags, MODULE_FILE)
@@ -425,7 +438,10 @@ class _Loader:
                     first = item_node.value[0][0]
                     if isinstance(first, ScalarNode) and first.value == "label":
                         labels += 1
-                items.extend(self.load_item(item_node, folder, slug, disp, index, labels))
+                loaded = self.load_item(item_node, folder, slug, disp, index, labels)
+                if not loaded:
+                    self.incomplete = True
+                items.extend(loaded)
         citation = citation_override if citation_override is not None else cite.module(title)
         return Section(
             number=shown_number if shown_number is not None else number,
@@ -844,15 +860,9 @@ class _Loader:
         from lemma_pkg import gift as giftlib
 
         disp = self.display(gift)
-        config_cls = getattr(giftlib, "LintConfig", None)
-        config: Any = None
-        if config_cls is not None:
-            try:
-                config = config_cls(
-                    require_feedback=self.lint.require_feedback, disable=self.lint.disable
-                )
-            except TypeError:
-                config = config_cls()
+        config = giftlib.LintConfig(
+            require_feedback=self.lint.require_feedback, disabled=frozenset(self.lint.disable)
+        )
         try:
             self.diags.extend(giftlib.lint_file(gift, display=disp, config=config))
         except NotImplementedError:
@@ -861,14 +871,6 @@ class _Loader:
             questions = giftlib.moodle_questions(gift)
         except NotImplementedError:
             log.debug("GIFT reader not available yet; %s has no questions", disp)
-            return ()
-        except Exception as exc:  # the reader must not take the whole run down
-            f.error(
-                f.raw("quiz") or f.node,
-                codes.GIFT_UNREADABLE,
-                f'GIFT file "{disp}" could not be read: {exc}',
-                f"run `lemma gift lint {disp}`",
-            )
             return ()
         if not any(q.get("qtype") != "category" for q in questions):
             f.error(
@@ -1153,6 +1155,7 @@ class _Loader:
             if vfields_given is not None:
                 vfields_given.finish(("package", "page", "idnumber"))
             if page is None:
+                self.incomplete = True
                 continue
             # In folder mode the front matter's `variant` names the package (default: stem).
             final = page.variant or package
@@ -1201,6 +1204,8 @@ class _Loader:
         for r in self.restrictions:
             refs = self.refs.get(r.target)
             p = pos(r.target_node)
+            if not refs and self.incomplete:
+                continue
             if not refs:
                 hint = (
                     did_you_mean(r.target, self.refs)
@@ -1265,6 +1270,8 @@ class _Loader:
         out: list[str] = []
         for idnumber, node in entries:
             refs = self.refs.get(idnumber)
+            if not refs and self.incomplete:
+                continue
             if not refs:
                 f.error(
                     node,
