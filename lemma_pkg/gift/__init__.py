@@ -71,6 +71,8 @@ def lint_file(
     return lint_document(parse_bytes(data), shown, config, data)
 
 
-def lint_text(text: str, display: str = "<text>", config: LintConfig | None = None) -> list[Diagnostic]:
+def lint_text(
+    text: str, display: str = "<text>", config: LintConfig | None = None
+) -> list[Diagnostic]:
     """Lint decoded GIFT text."""
     return lint_document(parse_text(text), display, config, text.encode("utf-8", "surrogatepass"))

@@ -21,5 +21,7 @@ def lint_document(
     for b in doc.blocks:
         if b.problem is not None:
             p = b.pos(b.problem.offset)
-            out.append(Diagnostic(display, p.line, p.column, Severity.ERROR, "GIFT001", b.problem.message))
+            out.append(
+                Diagnostic(display, p.line, p.column, Severity.ERROR, "GIFT001", b.problem.message)
+            )
     return out

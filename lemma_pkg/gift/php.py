@@ -286,18 +286,38 @@ _PLAIN_RE: Final = re.compile(r"<.*?>")
 _ENTITY_RE: Final = re.compile(r"&[0-9a-z]{2,8};|&#[0-9]{1,7};|&#x[0-9a-f]{1,6};", re.I)
 
 
-def shorten_text(text: str, ideal: int = 30, ending: str = "...") -> str:
-    """Moodle ``shorten_text($text, $ideal)`` (not exact: cut on a word boundary).
+_EMPTY_TAG_RE: Final = re.compile(
+    r"^<(\s*.+?/\s*|\s*(img|br|input|hr|area|base|basefont|col|frame|isindex|link|meta|param)(\s.+?)?)>$",
+    re.I | re.S,
+)
+_CLOSE_TAG_RE: Final = re.compile(r"^<\s*/([^\s]+?)\s*>$", re.S)
+_OPEN_TAG_RE: Final = re.compile(r"^<\s*([^\s>!]+).*?>$", re.S)
+_IF_OPEN_RE: Final = re.compile(r"^<!--\[if\s.*?\]>$", re.S)
+_IF_CLOSE_RE: Final = re.compile(r"^<!--<!\[endif\]-->$", re.S)
 
-    The closing tags Moodle appends are left out: callers strip tags afterwards.
-    """
+
+def shorten_text(text: str, ideal: int = 30, ending: str = "...") -> str:
+    """Moodle ``shorten_text($text, $ideal)`` (not exact: cut on a word boundary)."""
     if len(_PLAIN_RE.sub("", text)) <= ideal:
         return text
     totallength = len(ending)
     truncate: list[str] = []
+    tagdetails: list[tuple[bool, str]] = []
     for m in _SPLIT_TAGS_RE.finditer(text):
         tag, body = m.group(1), m.group(2)
         if tag:
+            if not _EMPTY_TAG_RE.match(tag):
+                tm = _CLOSE_TAG_RE.match(tag)
+                if tm is not None:
+                    tagdetails.append((False, tm.group(1).lower()))
+                else:
+                    tm = _OPEN_TAG_RE.match(tag)
+                    if tm is not None:
+                        tagdetails.append((True, tm.group(1).lower()))
+                    elif _IF_OPEN_RE.match(tag):
+                        tagdetails.append((True, "if"))
+                    elif _IF_CLOSE_RE.match(tag):
+                        tagdetails.append((False, "if"))
             truncate.append(tag)
         contentlength = len(_ENTITY_RE.sub(" ", body))
         if totallength + contentlength > ideal:
@@ -330,6 +350,17 @@ def shorten_text(text: str, ideal: int = 30, ending: str = "...") -> str:
         if totallength >= ideal:
             break
     truncate.append(ending)
+    opentags: list[str] = []
+    for is_open, name in tagdetails:
+        if is_open:
+            opentags.insert(0, name)
+        else:
+            for i in range(len(opentags) - 1, -1, -1):
+                if opentags[i] == name:
+                    del opentags[i]
+                    break
+    for name in opentags:
+        truncate.append("<!--<![endif]-->" if name == "if" else f"</{name}>")
     return "".join(truncate)
 
 
