@@ -126,6 +126,7 @@ def authenticate(state: State, token: str | None) -> tuple[Record, Record, Recor
             "Web service is not available (it doesn't exist or might be disabled)"
         )
     tok["lastaccess"] = state.now()
+    state.preferences.setdefault((user["id"], "last_time_enrolments_synced"), str(state.now()))
     return tok, user, service
 
 
