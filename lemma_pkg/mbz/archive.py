@@ -89,7 +89,7 @@ def write_mbz(members: list[Member], out: BinaryIO, mtime: int, compresslevel: i
     index = archive_index(ordered, directories, mtime)
     entries: list[tuple[str, bytes | None]] = [(d, None) for d in directories]
     entries += [(m.path, m.data) for m in ordered]
-    entries.sort(key=lambda e: e[0] + ("/" if e[1] is None else ""))
+    entries.sort(key=lambda e: e[0])
     with (
         gzip.GzipFile(
             filename="", mode="wb", fileobj=out, mtime=0, compresslevel=compresslevel
