@@ -118,18 +118,17 @@ def test_http_trace_masks_the_token(
 
 
 def test_invalid_token(fake_moodle: FakeMoodle) -> None:
-    with client_for(fake_moodle, "0123456789abcdef0123456789abcdef") as client:
-        with pytest.raises(E.InvalidTokenError) as info:
-            client.call("core_webservice_get_site_info")
+    client = client_for(fake_moodle, "0123456789abcdef0123456789abcdef")
+    with client, pytest.raises(E.InvalidTokenError) as info:
+        client.call("core_webservice_get_site_info")
     assert info.value.exit_code == 3
     assert "Manage tokens" in (info.value.hint or "")
 
 
 def test_function_not_in_service(fake_moodle: FakeMoodle) -> None:
     token = fake_moodle.issue_token("admin", ["core_webservice_get_site_info"])
-    with client_for(fake_moodle, token) as client:
-        with pytest.raises(E.AccessControlError) as info:
-            client.call("core_course_get_contents", {"courseid": 2})
+    with client_for(fake_moodle, token) as client, pytest.raises(E.AccessControlError) as info:
+        client.call("core_course_get_contents", {"courseid": 2})
     assert "the function core_course_get_contents is not in the token's service" in (
         info.value.hint or ""
     )
@@ -147,17 +146,15 @@ def test_expired_token_then_invalid(fake_moodle: FakeMoodle) -> None:
 
 def test_debuginfo_when_debugging_is_on(fake_moodle: FakeMoodle) -> None:
     fake_moodle.set_debug(True)
-    with client_for(fake_moodle) as client:
-        with pytest.raises(E.RecordNotFoundError) as info:
-            client.call("core_course_get_contents", {"courseid": 999})
+    with client_for(fake_moodle) as client, pytest.raises(E.RecordNotFoundError) as info:
+        client.call("core_course_get_contents", {"courseid": 999})
     assert info.value.debuginfo
 
 
 def test_webservices_disabled_is_403(fake_moodle: FakeMoodle) -> None:
     fake_moodle.faults.webservices_disabled()
-    with client_for(fake_moodle) as client:
-        with pytest.raises(E.WebServicesDisabledError) as info:
-            client.call("core_webservice_get_site_info")
+    with client_for(fake_moodle) as client, pytest.raises(E.WebServicesDisabledError) as info:
+        client.call("core_webservice_get_site_info")
     assert info.value.exit_code == 3 and "Manage protocols" in (info.value.hint or "")
 
 
@@ -170,9 +167,8 @@ def test_webservices_disabled_is_403(fake_moodle: FakeMoodle) -> None:
 )
 def test_proxy_limits(fake_moodle: FakeMoodle, setup: object, cls: type[E.MoodleError]) -> None:
     setup(fake_moodle)  # type: ignore[operator]
-    with client_for(fake_moodle) as client:
-        with pytest.raises(cls):
-            client.call("core_course_get_contents", {"courseid": 2, "x" * 0: None})
+    with client_for(fake_moodle) as client, pytest.raises(cls):
+        client.call("core_course_get_contents", {"courseid": 2, "x" * 0: None})
 
 
 # --- retries ----------------------------------------------------------------------------------
@@ -267,17 +263,16 @@ def test_write_reset_is_reread_then_resent(fake_moodle: FakeMoodle) -> None:
 
 def test_timeout_on_every_call(fake_moodle: FakeMoodle) -> None:
     fake_moodle.faults.latency(0.5)
-    with client_for(fake_moodle, timeout=(2.0, 0.2), retry=RetryPolicy(attempts=1)) as client:
-        with pytest.raises(E.RequestTimeoutError) as info:
-            client.call("core_webservice_get_site_info")
+    client = client_for(fake_moodle, timeout=(2.0, 0.2), retry=RetryPolicy(attempts=1))
+    with client, pytest.raises(E.RequestTimeoutError) as info:
+        client.call("core_webservice_get_site_info")
     assert "did not answer within 0.2 s" in info.value.message
 
 
 def test_truncated_json_is_a_clear_error(fake_moodle: FakeMoodle) -> None:
     fake_moodle.faults.truncated_response(count=1)
-    with client_for(fake_moodle) as client:
-        with pytest.raises(E.UnexpectedResponseError) as info:
-            client.call("core_webservice_get_site_info")
+    with client_for(fake_moodle) as client, pytest.raises(E.UnexpectedResponseError) as info:
+        client.call("core_webservice_get_site_info")
     assert "not Moodle's JSON" in info.value.message
 
 
@@ -347,14 +342,13 @@ def test_batched_create_under_a_low_max_input_vars(fake_moodle: FakeMoodle) -> N
 def test_silent_truncation_is_detected(fake_moodle: FakeMoodle) -> None:
     # The site keeps 51 fields; lemma believes 4000 are fine: rows past the cut vanish.
     fake_moodle.faults.max_input_vars(50)
-    with client_for(fake_moodle) as client:
-        with pytest.raises(E.TruncatedRequestError) as info:
-            client.call_batched(
-                "core_course_create_categories",
-                "categories",
-                _categories(30),
-                one_result_per_row=True,
-            )
+    with client_for(fake_moodle) as client, pytest.raises(E.TruncatedRequestError) as info:
+        client.call_batched(
+            "core_course_create_categories",
+            "categories",
+            _categories(30),
+            one_result_per_row=True,
+        )
     assert "sent 30 rows, Moodle processed 24" in info.value.message
     assert "max_input_vars" in (info.value.hint or "")
 
@@ -386,9 +380,9 @@ def test_map_runs_reads_with_bounded_concurrency(fake_moodle: FakeMoodle) -> Non
 
 
 def test_map_raises_the_first_failure(fake_moodle: FakeMoodle) -> None:
-    with client_for(fake_moodle, max_concurrency=2) as client:
-        with pytest.raises(E.RecordNotFoundError):
-            client.map(
-                lambda cid: client.call("core_course_get_contents", {"courseid": cid}),
-                [2, 999, 2],
-            )
+    client = client_for(fake_moodle, max_concurrency=2)
+    with client, pytest.raises(E.RecordNotFoundError):
+        client.map(
+            lambda cid: client.call("core_course_get_contents", {"courseid": cid}),
+            [2, 999, 2],
+        )

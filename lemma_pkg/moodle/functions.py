@@ -67,7 +67,7 @@ FUNCTIONS: dict[str, WsFunction] = {
         _F("enrol_manual_enrol_users", "write", True, ("enrol",), "enrol users"),
         _F("enrol_manual_unenrol_users", "write", True, ("enrol",), "unenrol users"),
         _F("core_enrol_get_enrolled_users", "read", True, ("enrol", "report"), "list participants"),
-        _F("core_group_get_course_groups", "read", True, ("enrol",), "find groups"),
+        _F("core_group_get_course_groups", "read", True, ("enrol",), "find groups", required=False),
         _F("core_group_create_groups", "write", False, ("enrol",), "create groups"),
         _F("core_group_add_group_members", "write", True, ("enrol",), "add group members"),
         _F(
