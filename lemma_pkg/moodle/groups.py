@@ -1,0 +1,128 @@
+"""Groups and cohorts: ``core_group_*`` and ``core_cohort_*``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict, cast
+
+from lemma_pkg.moodle.client import MoodleClient
+from lemma_pkg.moodle.errors import MoodleRemoteError
+from lemma_pkg.moodle.types import WsWarning, warnings_of
+
+
+class NewGroup(TypedDict):
+    courseid: int
+    name: str
+    description: NotRequired[str]
+    descriptionformat: NotRequired[int]
+    idnumber: NotRequired[str]
+    enrolmentkey: NotRequired[str]
+
+
+class Group(TypedDict, total=False):
+    id: int
+    courseid: int
+    name: str
+    description: str
+    idnumber: str
+    enrolmentkey: str
+    visibility: int
+    participation: bool
+
+
+class GroupMember(TypedDict):
+    groupid: int
+    userid: int
+
+
+class TypedRef(TypedDict):
+    type: str  # "id" | "idnumber" | "username" | "system"
+    value: str
+
+
+class NewCohort(TypedDict):
+    categorytype: TypedRef
+    name: str
+    idnumber: str
+    description: NotRequired[str]
+    visible: NotRequired[int]
+
+
+class Cohort(TypedDict, total=False):
+    id: int
+    name: str
+    idnumber: str
+    description: str
+    visible: bool
+
+
+class CohortMember(TypedDict):
+    cohorttype: TypedRef
+    usertype: TypedRef
+
+
+def get_course_groups(client: MoodleClient, courseid: int) -> list[Group]:
+    """``core_group_get_course_groups``."""
+    return cast(list[Group], client.call("core_group_get_course_groups", {"courseid": courseid}))
+
+
+def create_groups(client: MoodleClient, rows: Sequence[NewGroup]) -> list[Group]:
+    """``core_group_create_groups``: all-or-nothing per call; a duplicate name in the course is
+    ``invalidparameter``. After a timeout the course's groups are looked up by name."""
+
+    def reconcile(batch: Sequence[Any]) -> list[Group] | None:
+        by_course: dict[int, dict[str, Group]] = {}
+        for r in batch:
+            if r["courseid"] not in by_course:
+                by_course[r["courseid"]] = {
+                    g["name"]: g for g in get_course_groups(client, r["courseid"])
+                }
+        found = [by_course[r["courseid"]].get(r["name"]) for r in batch]
+        if all(found):
+            return [g for g in found if g is not None]
+        if any(found):
+            raise MoodleRemoteError("core_group_create_groups: only part of a batch exists")
+        return None
+
+    out: list[Group] = []
+    for answer in client.call_batched(
+        "core_group_create_groups",
+        "groups",
+        cast(Sequence[dict[str, Any]], rows),
+        one_result_per_row=True,
+        reconcile=reconcile,
+    ):
+        out.extend(answer)
+    return out
+
+
+def add_group_members(client: MoodleClient, rows: Sequence[GroupMember]) -> None:
+    """``core_group_add_group_members``: members must be enrolled; an existing member is a
+    no-op. All-or-nothing per call."""
+    client.call_batched(
+        "core_group_add_group_members", "members", cast(Sequence[dict[str, Any]], rows)
+    )
+
+
+def create_cohorts(client: MoodleClient, rows: Sequence[NewCohort]) -> list[Cohort]:
+    """``core_cohort_create_cohorts`` (a duplicate idnumber is ``invalidparameter``)."""
+    out: list[Cohort] = []
+    for answer in client.call_batched(
+        "core_cohort_create_cohorts",
+        "cohorts",
+        cast(Sequence[dict[str, Any]], rows),
+        one_result_per_row=True,
+    ):
+        out.extend(answer)
+    return out
+
+
+def add_cohort_members(client: MoodleClient, rows: Sequence[CohortMember]) -> list[WsWarning]:
+    """``core_cohort_add_cohort_members``: per-row warnings (``warningcode`` "1" bad type, "2"
+    not found, "3" already a member) instead of an exception."""
+    warnings: list[WsWarning] = []
+    for answer in client.call_batched(
+        "core_cohort_add_cohort_members", "members", cast(Sequence[dict[str, Any]], rows)
+    ):
+        warnings.extend(warnings_of(answer))
+    return warnings
