@@ -219,6 +219,20 @@ CASES = [
         '"01-basics/what-is-mlm"',
     ),
     Case(
+        "duplicate-term",
+        edit(
+            "content_src/glossary.yaml",
+            "  - term: Intraclass correlation",
+            "  - term: multilevel Model",
+        ),
+        "content_src/glossary.yaml",
+        6,
+        11,
+        codes.DUPLICATE_TERM,
+        'glossary term "multilevel Model" is defined twice (first on line 2)',
+        severity=Severity.WARNING,
+    ),
+    Case(
         "empty-module",
         write("content_src/modules/02-practice/module.yaml", "title: P\nsummary: S\nitems: []\n"),
         "content_src/modules/02-practice/module.yaml",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lemma_pkg.diagnostics import failed, format_text, summary_line
+from lemma_pkg.diagnostics import display_path, failed, format_text, summary_line
 from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
 
 
@@ -51,5 +51,5 @@ def preview_command(
         click.echo(summary_line(result.diagnostics), err=True)
     if result.preview is None or failed(result.diagnostics):
         ctx.exit(EXIT_ERRORS)
-    click.echo(str(result.preview.index))
+    click.echo(display_path(result.preview.index))
     ctx.exit(EXIT_OK)

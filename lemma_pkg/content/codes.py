@@ -78,6 +78,12 @@ IDNUMBER_CONFLICT = _rule(
     E,
     "A lesson's front matter and its module.yaml entry give different idnumbers.",
 )
+DUPLICATE_TERM = _rule(
+    "LEM013",
+    "duplicate-term",
+    W,
+    "A glossary term is defined twice (compared without case).",
+)
 
 # structure
 EMPTY_MODULE = _rule("LEM020", "empty-module", E, "A module has no items.")
@@ -180,3 +186,35 @@ NO_PROJECT = _rule(
 
 # quizzes
 EMPTY_QUIZ = _rule("LEM051", "empty-quiz", E, "A quiz's GIFT file has no questions.")
+
+
+DOC_START = "<!-- lem-rules:start -->"
+DOC_END = "<!-- lem-rules:end -->"
+
+
+def rules_markdown() -> str:
+    """The table of LEM codes for ``docs/diagnostics.md`` (kept in sync by a test)."""
+    from lemma_pkg.diagnostics import RULES
+
+    lines = ["| code | name | severity | meaning |", "| --- | --- | --- | --- |"]
+    for code in sorted(c for c in RULES if c.startswith("LEM")):
+        rule = RULES[code]
+        meaning = rule.summary + (f" {rule.help}" if rule.help else "")
+        meaning = meaning.replace("|", "\\|")
+        lines.append(f"| `{code}` | {rule.name} | {rule.severity.value} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(path: str) -> None:
+    """Rewrite the LEM table between the markers of ``path`` (``python -m lemma_pkg.content.codes``)."""
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    head, _, rest = text.partition(DOC_START)
+    _, _, tail = rest.partition(DOC_END)
+    p.write_text(f"{head}{DOC_START}\n{rules_markdown()}{DOC_END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_docs("docs/diagnostics.md")

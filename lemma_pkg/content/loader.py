@@ -1042,7 +1042,7 @@ class _Loader:
                 if key in seen:
                     ef.warning(
                         ef.keys["term"][1],
-                        codes.DUPLICATE_IDNUMBER,
+                        codes.DUPLICATE_TERM,
                         f'glossary term "{term}" is defined twice (first on line {seen[key]})',
                     )
                 seen.setdefault(key, p.line)

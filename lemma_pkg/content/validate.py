@@ -11,13 +11,15 @@ from lemma_pkg.diagnostics import Diagnostic
 def validate_project(path: Path) -> list[Diagnostic]:
     """Diagnostics of the course at ``path``: sources (including GIFT lint) and backup checks.
 
-    Backup checks (:func:`lemma_pkg.mbz.preflight`) need a course model, so they run only
+    Backup checks (:mod:`lemma_pkg.mbz.preflight`) need a course model, so they run only
     when the sources have no errors. Nothing is written.
     """
-    from lemma_pkg.mbz import preflight
+    # The module, not the package function `lemma_pkg.mbz.preflight`: importing the
+    # submodule of the same name rebinds that package attribute to the module.
+    from lemma_pkg.mbz.preflight import check_course
 
     result = load_course(path)
     diags = list(result.diagnostics)
     if result.course is not None:
-        diags.extend(preflight(result.course))
+        diags.extend(check_course(result.course))
     return sorted(diags, key=Diagnostic.sort_key)

@@ -185,6 +185,8 @@ def render_markdown(
                 elif child.type == "link_open":
                     _rewrite(child, "href", ctx, start, end, cursor)
     html = md.renderer.render(tokens, md.options, env)
+    if front is not None:
+        html = html.lstrip("\n")
     return Rendered(
         html=html, front_matter=front, front_matter_line=front_line, referenced=ctx.referenced
     )
