@@ -56,7 +56,9 @@ def compose(
                 "backslashes (LaTeX) in double-quoted strings must be doubled; "
                 "use single quotes or a block scalar (|) instead"
             )
-        diags.error(display, line, col, codes.YAML_SYNTAX, f"invalid YAML: {problem}{context}", hint)
+        diags.error(
+            display, line, col, codes.YAML_SYNTAX, f"invalid YAML: {problem}{context}", hint
+        )
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text
         diags.error(display, 0, 0, codes.YAML_SYNTAX, f"invalid YAML: {exc}")
     return None, False
