@@ -137,6 +137,27 @@ def test_backup_preflight_checks_are_included(course: Path) -> None:
     assert CliRunner().invoke(main, ["validate", "--strict", "."]).exit_code == 1
 
 
+def test_lint_disable_silences_warnings(course: Path) -> None:
+    _add_stray_file(course)
+    (course / M1 / "data" / "model.wsz").write_bytes(b"\x00MLwiN")
+    module = course / M1 / "module.yaml"
+    module.write_text(
+        module.read_text(encoding="utf-8")
+        + "  - file: data/model.wsz\n    title: MLwiN worksheet\n",
+        encoding="utf-8",
+    )
+    course_yaml = course / "content_src" / "course.yaml"
+    course_yaml.write_text(
+        course_yaml.read_text(encoding="utf-8").replace(
+            "require_feedback: true", "require_feedback: true\n  disable: [LEM040, MBZ001]"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", "--strict", "."])
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout == ""
+
+
 def test_not_a_course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["validate", "."])

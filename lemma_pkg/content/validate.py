@@ -21,5 +21,8 @@ def validate_project(path: Path) -> list[Diagnostic]:
     result = load_course(path)
     diags = list(result.diagnostics)
     if result.course is not None:
-        diags.extend(check_course(result.course))
+        disabled = set(result.lint.disable)
+        diags.extend(
+            d for d in check_course(result.course) if d.is_error or d.code not in disabled
+        )
     return sorted(diags, key=Diagnostic.sort_key)
