@@ -79,6 +79,23 @@ SERVICE_FUNCTIONS = (
 )
 
 T_INSTALL = 1795666373
+
+# The recorded submission of transcript 136 (10 of 11 marks): slots 1-10 answered right, slot 11
+# left unanswered (its key is never sent), slot 12 a description without marks.
+REF1_QUIZ_KEY: dict[str, dict[str, str]] = {
+    "1": {"answer": "2"},
+    "2": {"choice0": "1", "choice3": "1"},
+    "3": {"answer": "1"},
+    "4": {"answer": "0"},
+    "5": {"answer": "Shakespeare"},
+    "6": {"sub0": "3", "sub1": "1", "sub2": "4", "sub3": "2"},
+    "7": {"answer": "3.14"},
+    "8": {"answer": "3"},
+    "9": {"answer": "3.14159"},
+    "10": {"answer": "1"},
+    "11": {"answer": "(not answered in the recording)"},
+    "12": {},
+}
 T_REF1 = 1795666417
 
 
@@ -836,11 +853,12 @@ def reference_site(state: State) -> None:
                 sumgrades=11.0,
                 grade=10.0,
                 gradepass=5.0,
-                questions=11,
+                questions=12,
                 cmid=cmid,
                 ctxid=ctxid,
             )
             quiz = state.quizzes[1]
+            quiz["key"] = REF1_QUIZ_KEY
             quiz["intro"] = (
                 "<p>Unlimited attempts, highest grade counts. Overall feedback "
                 "tells you where to start.</p>"
