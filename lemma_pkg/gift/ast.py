@@ -50,6 +50,7 @@ class Answer:
 
     span: Span
     prefix: str  # "=", "~" or "" (part before the first separator)
+    sep: int | None = None  # offset of the separator that starts this answer
     text: TextPart | None = None
     feedback: TextPart | None = None
     feedback2: TextPart | None = None  # true/false: feedback for a right answer
@@ -68,6 +69,7 @@ class Answer:
 class Problem:
     """Where Moodle's importer rejects the block (``crash``: it dies with a PHP error)."""
 
+    code: str  # the lint rule (GIFT0xx) that reports it
     message: str
     offset: int
     crash: bool
@@ -101,6 +103,10 @@ class GiftBlock:
     idnumber: str = ""
     tags: list[str] = field(default_factory=list)
     ordering_options: str = ""
+    ordering_items: list[str] = field(default_factory=list)
+    work: str = ""  # the text after the title, escapes as sentinels (offsets from text_start)
+    dropped_zero: int | None = None  # offset of a leading "0" answer Moodle drops
+    braces_reversed: bool = False
     exact_positions: bool = True
 
     @property

@@ -376,4 +376,4 @@ def clean_question_name(name: str) -> str:
 
 def create_default_question_name(questiontext: str, default: str) -> str:
     name = clean_question_name(shorten_text(questiontext, 80))
-    return name if name else default
+    return name if name and name != "0" else default

@@ -229,8 +229,9 @@ def json_number(v: Any) -> Any:
 
 
 class _Crash(Exception):
-    def __init__(self, message: str, offset: int, moodle_message: str = "") -> None:
+    def __init__(self, code: str, message: str, offset: int, moodle_message: str = "") -> None:
         super().__init__(message)
+        self.code = code
         self.message = message
         self.offset = offset
         self.moodle_message = moodle_message
@@ -312,6 +313,7 @@ class _Reader:
             w = php.div(wstr, 100)
         except PhpTypeError:
             raise _Crash(
+                "GIFT010",
                 f"the weight %{ans.weight}% is not a number: Moodle's importer crashes on it",
                 offset,
                 "Unsupported operand types: string / int",
@@ -319,40 +321,51 @@ class _Reader:
         return rest[end + 1 :], w
 
 
-def _split_keep(text: str, sep: str) -> list[tuple[str, int]]:
+Piece = tuple[str, int, int]  # (text, offset, offset of the separator before it or -1)
+
+
+def _split_keep(text: str, sep: str) -> list[Piece]:
     """``explode(sep, text)`` with each piece's offset."""
     out = []
     pos = 0
     n = len(sep)
+    before = -1
     while True:
         i = text.find(sep, pos)
         if i == -1:
-            out.append((text[pos:], pos))
+            out.append((text[pos:], pos, before))
             return out
-        out.append((text[pos:i], pos))
+        out.append((text[pos:i], pos, before))
+        before = i
         pos = i + n
 
 
-def _split_mc(text: str) -> list[tuple[str, int]]:
+def _split_mc(text: str) -> list[Piece]:
     """``explode('~', str_replace('=', '~=', text))`` with offsets."""
     out = []
     prev = 0
+    before = -1
     for m in _SEP_MC_RE.finditer(text):
         i = m.start()
-        out.append((text[prev:i], prev))
+        out.append((text[prev:i], prev, before))
+        before = i
         prev = i + 1 if text[i] == "~" else i
-    out.append((text[prev:], prev))
+    out.append((text[prev:], prev, before))
     return out
 
 
-def _shift_first(pieces: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], bool]:
-    """``$a[0] = trim($a[0]); if (empty($a[0])) array_shift($a);``"""
-    first, off = pieces[0]
+def _shift_first(pieces: list[Piece]) -> tuple[list[Piece], bool, int | None]:
+    """``$a[0] = trim($a[0]); if (empty($a[0])) array_shift($a);``
+
+    Also returns the offset of a first piece ``0`` that PHP's ``empty()`` drops.
+    """
+    first, off, before = pieces[0]
     t = trim(first)
     if t == "" or t == "0":
-        return pieces[1:], True
-    pieces[0] = (t, off + len(first) - len(first.lstrip(TRIM)))
-    return pieces, False
+        zero = off + len(first) - len(first.lstrip(TRIM)) if t == "0" else None
+        return pieces[1:], True, zero
+    pieces[0] = (t, off + len(first) - len(first.lstrip(TRIM)), before)
+    return pieces, False, None
 
 
 def _trimmed(seg: str, off: int) -> tuple[str, int]:
@@ -390,10 +403,12 @@ def read_block(block: Block) -> GiftBlock:
     return gb
 
 
-def _reject(gb: GiftBlock, message: str, offset: int, crash: bool, moodle: str = "") -> None:
+def _reject(
+    gb: GiftBlock, code: str, message: str, offset: int, crash: bool, moodle: str = ""
+) -> None:
     gb.kind = "rejected"
     gb.moodle = None
-    gb.problem = Problem(message, offset, crash, moodle)
+    gb.problem = Problem(code, message, offset, crash, moodle)
 
 
 def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
@@ -436,6 +451,7 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
             base += nf + 2 + len(rest) - len(rest.lstrip(TRIM))
     gb.name = name
     gb.text_start = base
+    gb.work = w
 
     start = w.find("{")
     finish = w.find("}")
@@ -446,11 +462,22 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
     if start == -1 and finish == -1:
         description = True
     elif start == -1 or finish == -1:
-        _reject(gb, MSG_BRACE, base + (start if start != -1 else finish), False, MSG_BRACE)
+        lone = "{" if start != -1 else "}"
+        _reject(
+            gb,
+            "GIFT003",
+            f"'{lone}' without a matching '{'}' if lone == '{' else '{'}': Moodle rejects the question "
+            f"({MSG_BRACE})",
+            base + (start if start != -1 else finish),
+            False,
+            MSG_BRACE,
+        )
         return
     else:
-        if start > finish and not exact:
-            raise _Restart
+        if start > finish:
+            if not exact:
+                raise _Restart
+            gb.braces_reversed = True
         alen = finish - start
         inner = php.substr(w, start + 1, alen - 1)
         answertext = inner.strip(TRIM)
@@ -534,7 +561,7 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
             else:
                 _shortanswer(r, q, answertext, at_base, fmt)
     except _Crash as crash:
-        _reject(gb, crash.message, crash.offset, True, crash.moodle_message)
+        _reject(gb, crash.code, crash.message, crash.offset, True, crash.moodle_message)
         return
     gb.moodle = q
 
@@ -572,7 +599,11 @@ def _ordering(r: _Reader, q: dict[str, Any], m: re.Match[str], at_base: int) -> 
             answers[i] = r.fin(r.raw(t))
             lead = len(piece) - len(piece.lstrip(TRIM))
             gb.answers.append(
-                Answer((off + lead, off + lead + len(t)), "", TextPart(answers[i], (off, off), "0"))
+                Answer(
+                    (off + lead, off + lead + len(t)),
+                    "",
+                    text=TextPart(answers[i], (off + lead, off + lead + len(t)), "0", raw=t),
+                )
             )
     q["answer"] = php_array(answers)
     q["answerformat"] = php_array(dict.fromkeys(answers, FORMAT_MOODLE))
@@ -594,9 +625,12 @@ def _multichoice(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
     q["single"] = 0 if "=" not in at else 1
     gb.single = q["single"]
     _combined_feedback(q, fmt)
-    pieces, shifted = _shift_first(_split_mc(at))
+    pieces, shifted, zero = _shift_first(_split_mc(at))
+    if zero is not None:
+        gb.dropped_zero = at_base + zero
     if len(pieces) < 2:
         raise _Crash(
+            "GIFT005",
             "a multiple-choice question needs at least 2 choices: Moodle's importer crashes on this one",
             at_base,
             MSG_MINANSWERS,
@@ -604,10 +638,12 @@ def _multichoice(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
     answers = []
     feedback = []
     fraction: list[int | float] = []
-    for k, (seg, off) in enumerate(pieces):
+    for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, at_base + off)
         prefix = "" if (k == 0 and not shifted) else ("=" if a[:1] == "=" else "~")
         node = Answer((aoff, aoff + len(a)), prefix)
+        if before != -1:
+            node.sep = at_base + before
         body_off = aoff
         if a[:1] == "=":
             w: int | float = 1
@@ -635,25 +671,32 @@ def _match(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> bo
     gb.qtype = "match"
     q["qtype"] = "match"
     _combined_feedback(q, fmt)
-    pieces, shifted = _shift_first(_split_keep(at, "="))
+    pieces, shifted, zero = _shift_first(_split_keep(at, "="))
+    if zero is not None:
+        gb.dropped_zero = at_base + zero
     if len(pieces) < 2:
         raise _Crash(
+            "GIFT006",
             "a matching question needs at least 2 pairs: Moodle's importer crashes on this one",
             at_base,
             MSG_MINANSWERS,
         )
     subq = []
     suba = []
-    for k, (seg, off) in enumerate(pieces):
+    for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, at_base + off)
         prefix = "" if (k == 0 and not shifted) else "="
         node = Answer((aoff, aoff + len(a)), prefix)
+        if before != -1:
+            node.sep = at_base + before
         gb.answers.append(node)
         arrow = a.find("->")
         if arrow == -1:
             _reject(
                 gb,
-                f"{MSG_MATCHING}: {r.fin(r.post(a))!r} has no '->'",
+                "GIFT004",
+                f"matching pair {r.fin(r.post(a))!r} has no '->': Moodle rejects the question "
+                f"({MSG_MATCHING})",
                 aoff,
                 False,
                 MSG_MATCHING,
@@ -677,15 +720,15 @@ def _truefalse(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
     q["qtype"] = "truefalse"
     bits = _split_keep(at, "#")
     if len(bits) > 3:
-        bits = [*bits[:2], (at[bits[2][1] :], bits[2][1])]
+        bits = [*bits[:2], (at[bits[2][1] :], bits[2][1], bits[2][2])]
     parts = []
-    for seg, off in bits:
+    for seg, off, _ in bits:
         t, toff = _trimmed(seg, at_base + off)
         parts.append(r.text_with_format(t, fmt, toff))
     ans = parts[0]
     wrong = parts[1] if len(parts) > 1 else r.blank(fmt, at_base + len(at))
     right = parts[2] if len(parts) > 2 else r.blank(fmt, at_base + len(at))
-    node = Answer((at_base, at_base + len(at)), "", ans, wrong)
+    node = Answer((at_base, at_base + len(at)), "", text=ans, feedback=wrong)
     node.feedback2 = right
     gb.answers.append(node)
     if ans.text in ("T", "TRUE"):
@@ -703,9 +746,12 @@ def _shortanswer(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
     gb = r.gb
     gb.qtype = "shortanswer"
     q["qtype"] = "shortanswer"
-    pieces, shifted = _shift_first(_split_keep(at, "="))
+    pieces, shifted, zero = _shift_first(_split_keep(at, "="))
+    if zero is not None:
+        gb.dropped_zero = at_base + zero
     if not pieces:
         raise _Crash(
+            "GIFT011",
             "a short-answer question needs an answer: Moodle's importer crashes on this one",
             at_base,
             MSG_MINANSWERS,
@@ -713,10 +759,12 @@ def _shortanswer(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
     answers = []
     feedback = []
     fraction: list[int | float] = []
-    for k, (seg, off) in enumerate(pieces):
+    for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, at_base + off)
         prefix = "" if (k == 0 and not shifted) else "="
         node = Answer((aoff, aoff + len(a)), prefix)
+        if before != -1:
+            node.sep = at_base + before
         body_off = aoff
         if a[:1] == "%" and _WEIGHT_RE.match(a):
             before = len(a)
@@ -746,9 +794,12 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
     if tilde != -1:
         wrong = body[tilde:]
         body = body[:tilde]
-    pieces, shifted = _shift_first(_split_keep(body, "="))
+    pieces, shifted, zero = _shift_first(_split_keep(body, "="))
+    if zero is not None:
+        gb.dropped_zero = body_base + zero
     if not pieces:
         raise _Crash(
+            "GIFT007",
             "a numerical question needs an answer: Moodle's importer crashes on this one",
             at_base,
             MSG_NONUMERICAL,
@@ -757,10 +808,12 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
     tolerances: list[Any] = []
     feedback = []
     fraction: list[int | float] = []
-    for k, (seg, off) in enumerate(pieces):
+    for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, body_base + off)
         prefix = "" if (k == 0 and not shifted) else "="
         node = Answer((aoff, aoff + len(a)), prefix)
+        if before != -1:
+            node.sep = body_base + before
         gb.answers.append(node)
         body_off = aoff
         if a[:1] == "%" and _WEIGHT_RE.match(a):
@@ -786,6 +839,7 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
                 tol = php.sub(mx, value)
             except PhpTypeError:
                 raise _Crash(
+                    "GIFT009",
                     f"the range {atext!r} needs a number on both sides of '..': "
                     "Moodle's importer crashes on it",
                     ans.span[0],
@@ -801,6 +855,7 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
             value = "*"
         if isinstance(tol, str) and not php.is_numeric(tol):
             raise _Crash(
+                "GIFT008",
                 f"the tolerance {tol!r} is not a number: Moodle's importer crashes on it",
                 ans.span[0] + max(colon, 0),
                 MSG_NOTNUMBERS,
@@ -812,7 +867,7 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
     if wrong:
         woff = body_base + tilde
         _, fb = r.comment_parser(wrong, fmt, woff)
-        node = Answer((woff, woff + len(wrong)), "~", None, fb)
+        node = Answer((woff, woff + len(wrong)), "~", sep=woff, feedback=fb)
         node.fraction = 0
         node.value = "*"
         node.tolerance = ""
