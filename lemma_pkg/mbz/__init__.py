@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lemma_pkg.content.model import Course, Quiz
+from lemma_pkg.content.model import Course, DataFile, Label, Page, Quiz
 from lemma_pkg.diagnostics import Diagnostic
 from lemma_pkg.errors import BuildError
 
@@ -68,23 +68,21 @@ def backup_bytes(course: Course, epoch: int = DEFAULT_EPOCH) -> bytes:
 
 
 def _summary(course: Course, data: bytes, path: Path | None) -> BackupSummary:
-    kinds: Counter[str] = Counter()
     from lemma_pkg.mbz.writer import MODNAMES
 
-    questions = 0
-    files = 0
+    kinds: Counter[str] = Counter()
+    questions = files = 0
     for item in course.items():
         kinds[MODNAMES.get(type(item), type(item).__name__)] += 1
         if isinstance(item, Quiz):
             questions += sum(1 for q in item.questions if q.get("qtype") != "category")
+        elif isinstance(item, Page | Label):
+            files += len({a.name for a in item.assets})
+        elif isinstance(item, DataFile):
+            files += 1
     sections = len(course.sections)
     if not course.sections or course.sections[0].number != 0:
-        sections += 1
-    for item in course.items():
-        assets = getattr(item, "assets", ())
-        files += len(assets)
-        if type(item).__name__ == "DataFile":
-            files += 1
+        sections += 1  # the general section the writer adds
     return BackupSummary(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
