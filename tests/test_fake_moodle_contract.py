@@ -185,8 +185,11 @@ def compare(expected: Any, actual: Any, url: str, path: str = "$") -> list[str]:
 
 def _summarise(body: Any) -> Any:
     if isinstance(body, list):
-        return {"count": len(body), "first": body[0] if body else None,
-                "last": body[-1] if body else None}
+        return {
+            "count": len(body),
+            "first": body[0] if body else None,
+            "last": body[-1] if body else None,
+        }
     return body
 
 

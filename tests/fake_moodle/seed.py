@@ -566,6 +566,7 @@ def add_quiz(
         "completionpass": 1 if completionpass else 0,
         "section": section,
     }
+    course_total_item(state, courseid)
     add_grade_item(state, courseid, "mod", "quiz", qid, name, grade, gradepass, cm["id"])
     return state.quizzes[qid]
 
@@ -605,7 +606,9 @@ def course_total_item(state: State, courseid: int) -> Record:
     for gi in state.grade_items.values():
         if gi["courseid"] == courseid and gi["itemtype"] == "course":
             return gi
-    return add_grade_item(state, courseid, "course", None, courseid, None, 0.0)
+    # the course item's iteminstance is the course's top grade category
+    category = state.seq.next("grade_categories")
+    return add_grade_item(state, courseid, "course", None, category, None, 0.0)
 
 
 def enrol(

@@ -13,23 +13,37 @@ from .group import CUSTOMFIELDS
 
 
 def cohort_record(c: dict[str, Any]) -> dict[str, Any]:
-    return {"id": c["id"], "name": c["name"], "idnumber": c["idnumber"],
-            "description": c["description"], "descriptionformat": c["descriptionformat"],
-            "visible": c["visible"], "theme": c["theme"]}
+    return {
+        "id": c["id"],
+        "name": c["name"],
+        "idnumber": c["idnumber"],
+        "description": c["description"],
+        "descriptionformat": c["descriptionformat"],
+        "visible": c["visible"],
+        "theme": c["theme"],
+    }
 
 
 @wsfunction(
     "core_cohort_create_cohorts",
-    Params({"cohorts": Multiple(Single({
-        "categorytype": Single({"type": Value("text"), "value": Value("raw")}),
-        "name": Value("raw"),
-        "idnumber": Value("raw"),
-        "description": opt(Value("raw")),
-        "descriptionformat": fmt_value(),
-        "visible": opt(Value("bool")),
-        "theme": opt(Value("theme")),
-        "customfields": CUSTOMFIELDS,
-    }))}),
+    Params(
+        {
+            "cohorts": Multiple(
+                Single(
+                    {
+                        "categorytype": Single({"type": Value("text"), "value": Value("raw")}),
+                        "name": Value("raw"),
+                        "idnumber": Value("raw"),
+                        "description": opt(Value("raw")),
+                        "descriptionformat": fmt_value(),
+                        "visible": opt(Value("bool")),
+                        "theme": opt(Value("theme")),
+                        "customfields": CUSTOMFIELDS,
+                    }
+                )
+            )
+        }
+    ),
 )
 def create_cohorts(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     state = call.state
@@ -39,15 +53,23 @@ def create_cohorts(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             ctype = c["categorytype"]
             if ctype["type"] not in ("idnumber", "id", "system"):
                 raise invalid_parameter(
-                    f"category type must be id, idnumber or system:{ctype['type']}")
+                    f"category type must be id, idnumber or system:{ctype['type']}"
+                )
             if ctype["type"] == "system":
                 ctxid = 1
             else:
-                catid = next((cat["id"] for cat in state.categories.values()
-                              if str(cat[ctype["type"]]) == ctype["value"]), None)
+                catid = next(
+                    (
+                        cat["id"]
+                        for cat in state.categories.values()
+                        if str(cat[ctype["type"]]) == ctype["value"]
+                    ),
+                    None,
+                )
                 if catid is None:
                     raise invalid_parameter(
-                        f"category not exists: category {ctype['type']} = {ctype['value']}")
+                        f"category not exists: category {ctype['type']} = {ctype['value']}"
+                    )
                 ctxid = state.context_id(CONTEXT_COURSECAT, catid)
                 assert ctxid is not None
             if any(x["idnumber"] == c["idnumber"] for x in state.cohorts.values()):
@@ -56,10 +78,16 @@ def create_cohorts(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             cid = state.seq.next("cohort")
             now = state.now()
             state.cohorts[cid] = {
-                "id": cid, "contextid": ctxid, "name": c["name"], "idnumber": c["idnumber"],
+                "id": cid,
+                "contextid": ctxid,
+                "name": c["name"],
+                "idnumber": c["idnumber"],
                 "description": c.get("description", ""),
-                "descriptionformat": c["descriptionformat"], "visible": c.get("visible", True),
-                "theme": c.get("theme", ""), "component": "", "timecreated": now,
+                "descriptionformat": c["descriptionformat"],
+                "visible": c.get("visible", True),
+                "theme": c.get("theme", ""),
+                "component": "",
+                "timecreated": now,
                 "timemodified": now,
             }
             out.append(cohort_record(state.cohorts[cid]))
@@ -68,10 +96,18 @@ def create_cohorts(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 @wsfunction(
     "core_cohort_add_cohort_members",
-    Params({"members": Multiple(Single({
-        "cohorttype": Single({"type": Value("alphanumext"), "value": Value("raw")}),
-        "usertype": Single({"type": Value("alphanumext"), "value": Value("raw")}),
-    }))}),
+    Params(
+        {
+            "members": Multiple(
+                Single(
+                    {
+                        "cohorttype": Single({"type": Value("alphanumext"), "value": Value("raw")}),
+                        "usertype": Single({"type": Value("alphanumext"), "value": Value("raw")}),
+                    }
+                )
+            )
+        }
+    ),
 )
 def add_cohort_members(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     state = call.state
@@ -80,36 +116,54 @@ def add_cohort_members(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         for m in params["members"]:
             ct, ut = m["cohorttype"], m["usertype"]
             if ct["type"] not in ("id", "idnumber"):
-                warnings.append({"warningcode": "1",
-                                 "message": f"invalid parameter: cohortype={ct['type']}"})
+                warnings.append(
+                    {"warningcode": "1", "message": f"invalid parameter: cohortype={ct['type']}"}
+                )
                 continue
             if ut["type"] not in ("id", "username"):
-                warnings.append({"warningcode": "1",
-                                 "message": f"invalid parameter: usertype={ut['type']}"})
+                warnings.append(
+                    {"warningcode": "1", "message": f"invalid parameter: usertype={ut['type']}"}
+                )
                 continue
-            cohort = next((c for c in state.cohorts.values()
-                           if str(c[ct["type"]]) == ct["value"]), None)
+            cohort = next(
+                (c for c in state.cohorts.values() if str(c[ct["type"]]) == ct["value"]), None
+            )
             if cohort is None:
-                warnings.append({"warningcode": "2",
-                                 "message": f"cohort {ct['type']}={ct['value']} not exists"})
+                warnings.append(
+                    {"warningcode": "2", "message": f"cohort {ct['type']}={ct['value']} not exists"}
+                )
                 continue
-            user = next((u for u in state.users.values()
-                         if str(u[ut["type"]]) == ut["value"] and not u["deleted"]), None)
+            user = next(
+                (
+                    u
+                    for u in state.users.values()
+                    if str(u[ut["type"]]) == ut["value"] and not u["deleted"]
+                ),
+                None,
+            )
             if user is None:
-                warnings.append({"warningcode": "2",
-                                 "message": f"user {ut['type']}={ut['value']} not exists"})
+                warnings.append(
+                    {"warningcode": "2", "message": f"user {ut['type']}={ut['value']} not exists"}
+                )
                 continue
             if (cohort["id"], user["id"]) in state.cohort_members:
-                warnings.append({
-                    "warningcode": "3",
-                    "message": f"record already exists: cohort({ct['type']}={ct['value']} "
-                    f"{ut['type']}={ut['value']})",
-                })
+                warnings.append(
+                    {
+                        "warningcode": "3",
+                        "message": f"record already exists: cohort({ct['type']}={ct['value']} "
+                        f"{ut['type']}={ut['value']})",
+                    }
+                )
                 continue
             ctxid = cohort["contextid"]
-            if not (call.has_capability("moodle/cohort:manage", ctxid)
-                    or call.has_capability("moodle/cohort:assign", ctxid)):
+            if not (
+                call.has_capability("moodle/cohort:manage", ctxid)
+                or call.has_capability("moodle/cohort:assign", ctxid)
+            ):
                 raise required_capability("Add and remove cohort members", "moodle/cohort:assign")
             state.cohort_members[(cohort["id"], user["id"])] = {
-                "cohortid": cohort["id"], "userid": user["id"], "timeadded": state.now()}
+                "cohortid": cohort["id"],
+                "userid": user["id"],
+                "timeadded": state.now(),
+            }
     return {"warnings": warnings}

@@ -35,8 +35,9 @@ def rule_status(state: State, cm: Record, rule: str, userid: int) -> int:
         if grade is None:
             return 0
         if rule == "completionusegrade":
-            if quiz["gradepass"] > 0 and any(r["rulename"] == "completionpassgrade"
-                                             for r in cm["rules"]):
+            if quiz["gradepass"] > 0 and any(
+                r["rulename"] == "completionpassgrade" for r in cm["rules"]
+            ):
                 return 2 if grade >= quiz["gradepass"] else 3
             return 1
         if rule == "completionpassgrade":
@@ -46,12 +47,19 @@ def rule_status(state: State, cm: Record, rule: str, userid: int) -> int:
 
 def cm_completion(state: State, cm: Record, userid: int, tracked: bool) -> dict[str, Any]:
     """The completion fields Moodle's cm_completion_details exports for one user."""
-    rec = completion_record(state, cm["id"], userid) if tracked else {
-        "completionstate": 0, "viewed": 0, "timemodified": 0, "overrideby": None}
+    rec = (
+        completion_record(state, cm["id"], userid)
+        if tracked
+        else {"completionstate": 0, "viewed": 0, "timemodified": 0, "overrideby": None}
+    )
     details = [
-        {"rulename": r["rulename"],
-         "rulevalue": {"status": rule_status(state, cm, r["rulename"], userid) if tracked else 0,
-                       "description": r["description"]}}
+        {
+            "rulename": r["rulename"],
+            "rulevalue": {
+                "status": rule_status(state, cm, r["rulename"], userid) if tracked else 0,
+                "description": r["description"],
+            },
+        }
         for r in cm["rules"]
     ]
     st = rec["completionstate"]
@@ -122,10 +130,17 @@ def get_activities_completion_status(call: Call, params: dict[str, Any]) -> dict
         if cm["completion"] == 0:
             continue
         data = cm_completion(state, cm, userid, tracked)
-        statuses.append({"cmid": cm["id"], "modname": cm["modname"], "instance": cm["instance"],
-                         "state": data["state"], "timecompleted": data["timecompleted"],
-                         "tracking": cm["completion"], **{k: v for k, v in data.items()
-                                                          if k not in ("state", "timecompleted")}})
+        statuses.append(
+            {
+                "cmid": cm["id"],
+                "modname": cm["modname"],
+                "instance": cm["instance"],
+                "state": data["state"],
+                "timecompleted": data["timecompleted"],
+                "tracking": cm["completion"],
+                **{k: v for k, v in data.items() if k not in ("state", "timecompleted")},
+            }
+        )
     return {"statuses": statuses, "warnings": []}
 
 
@@ -147,8 +162,7 @@ def get_course_completion_status(call: Call, params: dict[str, Any]) -> dict[str
     if userid != call.userid:
         call.require_capability("report/completion:view", ctxid)
     if not state.courses[courseid]["enablecompletion"]:
-        raise moodle_exception("completionnotenabled",
-                               "Completion is not enabled for this course")
+        raise moodle_exception("completionnotenabled", "Completion is not enabled for this course")
     criteria = state.course_completion_criteria.get(courseid, [])
     if not criteria:
         raise moodle_exception("nocriteriaset", "No completion criteria set for this course")
@@ -160,20 +174,22 @@ def get_course_completion_status(call: Call, params: dict[str, Any]) -> dict[str
         rec = completion_record(state, cm["id"], userid)
         done = rec["completionstate"] in (1, 2)
         reqs = ", ".join(REQUIREMENTS.get(r["rulename"], r["description"]) for r in cm["rules"])
-        completions.append({
-            "type": crit["type"],
-            "title": crit["title"],
-            "status": "Yes" if done else "No",
-            "complete": done,
-            "timecompleted": rec["timemodified"] if done else None,
-            "details": {
-                "type": "Activity completion",
-                "criteria": f'<a href="{state.url}/mod/{cm["modname"]}/view.php?id={cm["id"]}">'
-                f'{cm["name"]}</a>',
-                "requirement": reqs,
-                "status": "",
-            },
-        })
+        completions.append(
+            {
+                "type": crit["type"],
+                "title": crit["title"],
+                "status": "Yes" if done else "No",
+                "complete": done,
+                "timecompleted": rec["timemodified"] if done else None,
+                "details": {
+                    "type": "Activity completion",
+                    "criteria": f'<a href="{state.url}/mod/{cm["modname"]}/view.php?id={cm["id"]}">'
+                    f"{cm['name']}</a>",
+                    "requirement": reqs,
+                    "status": "",
+                },
+            }
+        )
     return {
         "completionstatus": {
             "completed": all(c["complete"] for c in completions),
@@ -225,9 +241,13 @@ def override_status(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         (cm["id"], params["userid"]),
         {"completionstate": 0, "viewed": 0, "timemodified": 0, "overrideby": None},
     )
-    rec.update(completionstate=params["newstate"], timemodified=state.now(),
-               overrideby=call.userid)
+    rec.update(completionstate=params["newstate"], timemodified=state.now(), overrideby=call.userid)
     data = cm_completion(state, cm, params["userid"], True)
-    return {"cmid": cm["id"], "userid": params["userid"], "state": data["state"],
-            "timecompleted": data["timecompleted"], "overrideby": data["overrideby"],
-            "tracking": cm["completion"]}
+    return {
+        "cmid": cm["id"],
+        "userid": params["userid"],
+        "state": data["state"],
+        "timecompleted": data["timecompleted"],
+        "overrideby": data["overrideby"],
+        "tracking": cm["completion"],
+    }

@@ -243,8 +243,14 @@ def get_categories(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 FILTERS = [
     {"filter": name, "localstate": 0, "inheritedstate": 1}
-    for name in ("displayh5p", "activitynames", "mathjaxloader", "emoticon", "urltolink",
-                 "mediaplugin")
+    for name in (
+        "displayh5p",
+        "activitynames",
+        "mathjaxloader",
+        "emoticon",
+        "urltolink",
+        "mediaplugin",
+    )
 ]
 
 
@@ -254,37 +260,47 @@ def errorinvalidparam(name: str) -> MoodleError:
 
 @wsfunction(
     "core_course_create_courses",
-    Params({
-        "courses": Multiple(Single({
-            "fullname": Value("text"),
-            "shortname": Value("text"),
-            "categoryid": Value("int"),
-            "idnumber": opt(Value("raw")),
-            "summary": opt(Value("raw")),
-            "summaryformat": fmt_value(),
-            "format": dflt(Value("plugin"), "topics"),
-            "showgrades": dflt(Value("int"), 1),
-            "newsitems": dflt(Value("int"), 5),
-            "startdate": opt(Value("int")),
-            "enddate": opt(Value("int")),
-            "numsections": opt(Value("int")),
-            "maxbytes": dflt(Value("int"), 0),
-            "showreports": dflt(Value("int"), 0),
-            "visible": opt(Value("int")),
-            "hiddensections": opt(Value("int")),
-            "groupmode": dflt(Value("int"), 0),
-            "groupmodeforce": dflt(Value("int"), 0),
-            "defaultgroupingid": dflt(Value("int"), 0),
-            "enablecompletion": opt(Value("int")),
-            "completionnotify": opt(Value("int")),
-            "lang": opt(Value("safedir")),
-            "forcetheme": opt(Value("plugin")),
-            "courseformatoptions": opt(Multiple(Single({
-                "name": Value("alphanumext"), "value": Value("raw")}))),
-            "customfields": opt(Multiple(Single({
-                "shortname": Value("alphanumext"), "value": Value("raw")}))),
-        }))
-    }),
+    Params(
+        {
+            "courses": Multiple(
+                Single(
+                    {
+                        "fullname": Value("text"),
+                        "shortname": Value("text"),
+                        "categoryid": Value("int"),
+                        "idnumber": opt(Value("raw")),
+                        "summary": opt(Value("raw")),
+                        "summaryformat": fmt_value(),
+                        "format": dflt(Value("plugin"), "topics"),
+                        "showgrades": dflt(Value("int"), 1),
+                        "newsitems": dflt(Value("int"), 5),
+                        "startdate": opt(Value("int")),
+                        "enddate": opt(Value("int")),
+                        "numsections": opt(Value("int")),
+                        "maxbytes": dflt(Value("int"), 0),
+                        "showreports": dflt(Value("int"), 0),
+                        "visible": opt(Value("int")),
+                        "hiddensections": opt(Value("int")),
+                        "groupmode": dflt(Value("int"), 0),
+                        "groupmodeforce": dflt(Value("int"), 0),
+                        "defaultgroupingid": dflt(Value("int"), 0),
+                        "enablecompletion": opt(Value("int")),
+                        "completionnotify": opt(Value("int")),
+                        "lang": opt(Value("safedir")),
+                        "forcetheme": opt(Value("plugin")),
+                        "courseformatoptions": opt(
+                            Multiple(Single({"name": Value("alphanumext"), "value": Value("raw")}))
+                        ),
+                        "customfields": opt(
+                            Multiple(
+                                Single({"shortname": Value("alphanumext"), "value": Value("raw")})
+                            )
+                        ),
+                    }
+                )
+            )
+        }
+    ),
 )
 def create_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     from .. import seed
@@ -325,15 +341,28 @@ def create_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             enablecompletion = c.get("enablecompletion", 1) if state.config.enablecompletion else 0
             category = state.categories[c["categoryid"]]
             rec = seed.add_course(
-                state, c["shortname"], fullname=c["fullname"], categoryid=c["categoryid"],
-                numsections=max(0, numsections), enablecompletion=enablecompletion,
-                idnumber=idnumber, summary=c.get("summary", ""),
-                summaryformat=c["summaryformat"], format=c["format"],
-                showgrades=c["showgrades"], newsitems=c["newsitems"], startdate=startdate,
-                enddate=enddate, maxbytes=c["maxbytes"], showreports=c["showreports"],
-                visible=c.get("visible", category["visible"]), groupmode=c["groupmode"],
-                groupmodeforce=c["groupmodeforce"], defaultgroupingid=c["defaultgroupingid"],
-                completionnotify=c.get("completionnotify", 0), lang=c.get("lang", ""),
+                state,
+                c["shortname"],
+                fullname=c["fullname"],
+                categoryid=c["categoryid"],
+                numsections=max(0, numsections),
+                enablecompletion=enablecompletion,
+                idnumber=idnumber,
+                summary=c.get("summary", ""),
+                summaryformat=c["summaryformat"],
+                format=c["format"],
+                showgrades=c["showgrades"],
+                newsitems=c["newsitems"],
+                startdate=startdate,
+                enddate=enddate,
+                maxbytes=c["maxbytes"],
+                showreports=c["showreports"],
+                visible=c.get("visible", category["visible"]),
+                groupmode=c["groupmode"],
+                groupmodeforce=c["groupmodeforce"],
+                defaultgroupingid=c["defaultgroupingid"],
+                completionnotify=c.get("completionnotify", 0),
+                lang=c.get("lang", ""),
                 formatoptions={
                     "hiddensections": clean_param(options.get("hiddensections", "1"), "int"),
                     "coursedisplay": clean_param(options.get("coursedisplay", "0"), "int"),
@@ -372,56 +401,60 @@ def course_record(call: Call, course: Record) -> dict[str, Any]:
     }
     assert ctxid is not None
     if call.has_capability("moodle/course:update", ctxid):
-        rec.update({
-            "idnumber": course["idnumber"],
-            "format": course["format"],
-            "showgrades": course["showgrades"],
-            "newsitems": course["newsitems"],
-            "startdate": course["startdate"],
-            "enddate": course["enddate"],
-            "maxbytes": course["maxbytes"],
-            "showreports": course["showreports"],
-            "visible": course["visible"],
-            "groupmode": course["groupmode"],
-            "groupmodeforce": course["groupmodeforce"],
-            "defaultgroupingid": course["defaultgroupingid"],
-            "enablecompletion": course["enablecompletion"],
-            "completionnotify": course["completionnotify"],
-            "lang": course["lang"],
-            "theme": course["theme"],
-            "marker": course["marker"],
-            "legacyfiles": course["legacyfiles"],
-            "calendartype": course["calendartype"],
-            "timecreated": course["timecreated"],
-            "timemodified": course["timemodified"],
-            "requested": course["requested"],
-            "cacherev": course["cacherev"],
-            "filters": FILTERS,
-            "courseformatoptions": [
-                {"name": "hiddensections", "value": course["formatoptions"]["hiddensections"]},
-                {"name": "coursedisplay", "value": course["formatoptions"]["coursedisplay"]},
-                {"name": "indentation", "value": "1"},
-            ],
-        })
+        rec.update(
+            {
+                "idnumber": course["idnumber"],
+                "format": course["format"],
+                "showgrades": course["showgrades"],
+                "newsitems": course["newsitems"],
+                "startdate": course["startdate"],
+                "enddate": course["enddate"],
+                "maxbytes": course["maxbytes"],
+                "showreports": course["showreports"],
+                "visible": course["visible"],
+                "groupmode": course["groupmode"],
+                "groupmodeforce": course["groupmodeforce"],
+                "defaultgroupingid": course["defaultgroupingid"],
+                "enablecompletion": course["enablecompletion"],
+                "completionnotify": course["completionnotify"],
+                "lang": course["lang"],
+                "theme": course["theme"],
+                "marker": course["marker"],
+                "legacyfiles": course["legacyfiles"],
+                "calendartype": course["calendartype"],
+                "timecreated": course["timecreated"],
+                "timemodified": course["timemodified"],
+                "requested": course["requested"],
+                "cacherev": course["cacherev"],
+                "filters": FILTERS,
+                "courseformatoptions": [
+                    {"name": "hiddensections", "value": course["formatoptions"]["hiddensections"]},
+                    {"name": "coursedisplay", "value": course["formatoptions"]["coursedisplay"]},
+                    {"name": "indentation", "value": "1"},
+                ],
+            }
+        )
     else:
-        rec.update({
-            "format": course["format"],
-            "showgrades": course["showgrades"],
-            "newsitems": course["newsitems"],
-            "startdate": course["startdate"],
-            "enddate": course["enddate"],
-            "maxbytes": course["maxbytes"],
-            "showreports": course["showreports"],
-            "visible": course["visible"],
-            "groupmode": course["groupmode"],
-            "groupmodeforce": course["groupmodeforce"],
-            "defaultgroupingid": course["defaultgroupingid"],
-            "enablecompletion": course["enablecompletion"],
-            "completionnotify": course["completionnotify"],
-            "lang": course["lang"],
-            "theme": course["theme"],
-            "marker": course["marker"],
-        })
+        rec.update(
+            {
+                "format": course["format"],
+                "showgrades": course["showgrades"],
+                "newsitems": course["newsitems"],
+                "startdate": course["startdate"],
+                "enddate": course["enddate"],
+                "maxbytes": course["maxbytes"],
+                "showreports": course["showreports"],
+                "visible": course["visible"],
+                "groupmode": course["groupmode"],
+                "groupmodeforce": course["groupmodeforce"],
+                "defaultgroupingid": course["defaultgroupingid"],
+                "enablecompletion": course["enablecompletion"],
+                "completionnotify": course["completionnotify"],
+                "lang": course["lang"],
+                "theme": course["theme"],
+                "marker": course["marker"],
+            }
+        )
     return rec
 
 
@@ -448,9 +481,13 @@ def get_courses_by_field(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     for c in sorted(courses, key=lambda c: c["id"]):
         if field == "" and c["id"] == 1:
             continue
-        if not can_access_course(call, c["id"]) and not call.has_capability(
-            "moodle/course:viewhiddencourses", state.context_id(CONTEXT_COURSE, c["id"]) or 1
-        ) and not c["visible"]:
+        if (
+            not can_access_course(call, c["id"])
+            and not call.has_capability(
+                "moodle/course:viewhiddencourses", state.context_id(CONTEXT_COURSE, c["id"]) or 1
+            )
+            and not c["visible"]
+        ):
             continue
         out.append(course_record(call, c))
     return {"courses": out, "warnings": []}
@@ -458,9 +495,11 @@ def get_courses_by_field(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 @wsfunction(
     "core_course_get_courses",
-    Params({
-        "options": dflt(Single({"ids": opt(Multiple(Value("int")))}), {}),
-    }),
+    Params(
+        {
+            "options": dflt(Single({"ids": opt(Multiple(Value("int")))}), {}),
+        }
+    ),
 )
 def get_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     state = call.state
@@ -469,11 +508,24 @@ def get_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for c in sorted(courses, key=lambda c: c["id"]):
         if c["id"] == 1:
-            out.append({"id": 1, "shortname": c["shortname"], "categoryid": 0,
-                        "fullname": c["fullname"], "displayname": c["fullname"],
-                        "idnumber": "", "summary": "", "summaryformat": 1, "format": "site",
-                        "startdate": 0, "enddate": 0, "numsections": 0,
-                        "showactivitydates": False, "showcompletionconditions": None})
+            out.append(
+                {
+                    "id": 1,
+                    "shortname": c["shortname"],
+                    "categoryid": 0,
+                    "fullname": c["fullname"],
+                    "displayname": c["fullname"],
+                    "idnumber": "",
+                    "summary": "",
+                    "summaryformat": 1,
+                    "format": "site",
+                    "startdate": 0,
+                    "enddate": 0,
+                    "numsections": 0,
+                    "showactivitydates": False,
+                    "showcompletionconditions": None,
+                }
+            )
             continue
         ctxid = state.context_id(CONTEXT_COURSE, c["id"])
         assert ctxid is not None
@@ -481,19 +533,34 @@ def get_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         cat = state.categories[c["category"]]
         info: dict[str, Any] = {
-            "id": c["id"], "shortname": c["shortname"], "categoryid": c["category"],
-            "categorysortorder": cat["sortorder"], "fullname": c["fullname"],
-            "displayname": c["fullname"], "idnumber": c["idnumber"], "summary": c["summary"],
-            "summaryformat": c["summaryformat"], "format": c["format"],
-            "showgrades": c["showgrades"], "newsitems": c["newsitems"],
-            "startdate": c["startdate"], "enddate": c["enddate"],
+            "id": c["id"],
+            "shortname": c["shortname"],
+            "categoryid": c["category"],
+            "categorysortorder": cat["sortorder"],
+            "fullname": c["fullname"],
+            "displayname": c["fullname"],
+            "idnumber": c["idnumber"],
+            "summary": c["summary"],
+            "summaryformat": c["summaryformat"],
+            "format": c["format"],
+            "showgrades": c["showgrades"],
+            "newsitems": c["newsitems"],
+            "startdate": c["startdate"],
+            "enddate": c["enddate"],
             "numsections": len([s for s in state.sections.values() if s["course"] == c["id"]]) - 1,
-            "maxbytes": c["maxbytes"], "showreports": c["showreports"], "visible": c["visible"],
+            "maxbytes": c["maxbytes"],
+            "showreports": c["showreports"],
+            "visible": c["visible"],
             "hiddensections": c["formatoptions"]["hiddensections"],
-            "groupmode": c["groupmode"], "groupmodeforce": c["groupmodeforce"],
-            "defaultgroupingid": c["defaultgroupingid"], "timecreated": c["timecreated"],
-            "timemodified": c["timemodified"], "enablecompletion": c["enablecompletion"],
-            "completionnotify": c["completionnotify"], "lang": c["lang"], "forcetheme": c["theme"],
+            "groupmode": c["groupmode"],
+            "groupmodeforce": c["groupmodeforce"],
+            "defaultgroupingid": c["defaultgroupingid"],
+            "timecreated": c["timecreated"],
+            "timemodified": c["timemodified"],
+            "enablecompletion": c["enablecompletion"],
+            "completionnotify": c["completionnotify"],
+            "lang": c["lang"],
+            "forcetheme": c["theme"],
             "courseformatoptions": [
                 {"name": "hiddensections", "value": c["formatoptions"]["hiddensections"]},
                 {"name": "coursedisplay", "value": c["formatoptions"]["coursedisplay"]},
@@ -508,38 +575,48 @@ def get_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 @wsfunction(
     "core_course_update_courses",
-    Params({
-        "courses": Multiple(Single({
-            "id": Value("int"),
-            "fullname": opt(Value("text")),
-            "shortname": opt(Value("text")),
-            "categoryid": opt(Value("int")),
-            "idnumber": opt(Value("raw")),
-            "summary": opt(Value("raw")),
-            "summaryformat": opt(Value("int")),
-            "format": opt(Value("plugin")),
-            "showgrades": opt(Value("int")),
-            "newsitems": opt(Value("int")),
-            "startdate": opt(Value("int")),
-            "enddate": opt(Value("int")),
-            "numsections": opt(Value("int")),
-            "maxbytes": opt(Value("int")),
-            "showreports": opt(Value("int")),
-            "visible": opt(Value("int")),
-            "hiddensections": opt(Value("int")),
-            "groupmode": opt(Value("int")),
-            "groupmodeforce": opt(Value("int")),
-            "defaultgroupingid": opt(Value("int")),
-            "enablecompletion": opt(Value("int")),
-            "completionnotify": opt(Value("int")),
-            "lang": opt(Value("safedir")),
-            "forcetheme": opt(Value("plugin")),
-            "courseformatoptions": opt(Multiple(Single({
-                "name": Value("alphanumext"), "value": Value("raw")}))),
-            "customfields": opt(Multiple(Single({
-                "shortname": Value("alphanumext"), "value": Value("raw")}))),
-        }))
-    }),
+    Params(
+        {
+            "courses": Multiple(
+                Single(
+                    {
+                        "id": Value("int"),
+                        "fullname": opt(Value("text")),
+                        "shortname": opt(Value("text")),
+                        "categoryid": opt(Value("int")),
+                        "idnumber": opt(Value("raw")),
+                        "summary": opt(Value("raw")),
+                        "summaryformat": opt(Value("int")),
+                        "format": opt(Value("plugin")),
+                        "showgrades": opt(Value("int")),
+                        "newsitems": opt(Value("int")),
+                        "startdate": opt(Value("int")),
+                        "enddate": opt(Value("int")),
+                        "numsections": opt(Value("int")),
+                        "maxbytes": opt(Value("int")),
+                        "showreports": opt(Value("int")),
+                        "visible": opt(Value("int")),
+                        "hiddensections": opt(Value("int")),
+                        "groupmode": opt(Value("int")),
+                        "groupmodeforce": opt(Value("int")),
+                        "defaultgroupingid": opt(Value("int")),
+                        "enablecompletion": opt(Value("int")),
+                        "completionnotify": opt(Value("int")),
+                        "lang": opt(Value("safedir")),
+                        "forcetheme": opt(Value("plugin")),
+                        "courseformatoptions": opt(
+                            Multiple(Single({"name": Value("alphanumext"), "value": Value("raw")}))
+                        ),
+                        "customfields": opt(
+                            Multiple(
+                                Single({"shortname": Value("alphanumext"), "value": Value("raw")})
+                            )
+                        ),
+                    }
+                )
+            )
+        }
+    ),
 )
 def update_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """Per-course: a failing course becomes a warning, the others are saved."""
@@ -574,11 +651,27 @@ def update_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                     state.categories[course["category"]]["coursecount"] -= 1
                     state.categories[c["categoryid"]]["coursecount"] += 1
                     course["category"] = c["categoryid"]
-                for key in ("fullname", "shortname", "idnumber", "summary", "summaryformat",
-                            "format", "showgrades", "newsitems", "startdate", "enddate",
-                            "maxbytes", "showreports", "visible", "groupmode",
-                            "groupmodeforce", "defaultgroupingid", "enablecompletion",
-                            "completionnotify", "lang"):
+                for key in (
+                    "fullname",
+                    "shortname",
+                    "idnumber",
+                    "summary",
+                    "summaryformat",
+                    "format",
+                    "showgrades",
+                    "newsitems",
+                    "startdate",
+                    "enddate",
+                    "maxbytes",
+                    "showreports",
+                    "visible",
+                    "groupmode",
+                    "groupmodeforce",
+                    "defaultgroupingid",
+                    "enablecompletion",
+                    "completionnotify",
+                    "lang",
+                ):
                     if key in c:
                         course[key] = c[key]
                 for o in c.get("courseformatoptions", []):
@@ -586,8 +679,14 @@ def update_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                         course["formatoptions"][o["name"]] = clean_param(o["value"], "int")
                 course["timemodified"] = state.now()
         except MoodleError as err:
-            warnings.append({"item": "course", "itemid": c["id"], "warningcode": err.errorcode,
-                             "message": err.message})
+            warnings.append(
+                {
+                    "item": "course",
+                    "itemid": c["id"],
+                    "warningcode": err.errorcode,
+                    "message": err.message,
+                }
+            )
     return {"warnings": warnings}
 
 
@@ -599,21 +698,36 @@ def delete_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         for courseid in params["courseids"]:
             course = state.courses.get(courseid)
             if course is None:
-                warnings.append({"item": "course", "itemid": courseid,
-                                 "warningcode": "unknowncourseidnumber",
-                                 "message": f"Unknown course ID {courseid}"})
+                warnings.append(
+                    {
+                        "item": "course",
+                        "itemid": courseid,
+                        "warningcode": "unknowncourseidnumber",
+                        "message": f"Unknown course ID {courseid}",
+                    }
+                )
                 continue
             ctxid = course_context(call, courseid)
             if not call.has_capability("moodle/course:delete", ctxid):
-                warnings.append({"item": "course", "itemid": courseid,
-                                 "warningcode": "cannotdeletecourse",
-                                 "message": "You do not have the permission to delete this "
-                                 f"course{courseid}"})
+                warnings.append(
+                    {
+                        "item": "course",
+                        "itemid": courseid,
+                        "warningcode": "cannotdeletecourse",
+                        "message": "You do not have the permission to delete this "
+                        f"course{courseid}",
+                    }
+                )
                 continue
             if courseid == 1:
-                warnings.append({"item": "course", "itemid": courseid,
-                                 "warningcode": "cannotdeletecategorycourse",
-                                 "message": f"Course {courseid} failed to be deleted"})
+                warnings.append(
+                    {
+                        "item": "course",
+                        "itemid": courseid,
+                        "warningcode": "cannotdeletecategorycourse",
+                        "message": f"Course {courseid} failed to be deleted",
+                    }
+                )
                 continue
             remove_course(state, courseid)
     return {"warnings": warnings}
@@ -624,8 +738,10 @@ def remove_course(state: Any, courseid: int) -> None:
     if course["category"] in state.categories:
         cat = state.categories[course["category"]]
         cat["coursecount"] -= 1
-        rest = sorted((c for c in state.courses.values() if c.get("category") == cat["id"]),
-                      key=lambda c: c["sortorder"])
+        rest = sorted(
+            (c for c in state.courses.values() if c.get("category") == cat["id"]),
+            key=lambda c: c["sortorder"],
+        )
         for i, other in enumerate(rest):
             other["sortorder"] = cat["sortorder"] + i + 1
     for sid in [s for s, sec in state.sections.items() if sec["course"] == courseid]:
@@ -654,21 +770,44 @@ def remove_course(state: Any, courseid: int) -> None:
             del state.grades[key]
     state.course_completion_criteria.pop(courseid, None)
     if ctxid is not None:
-        for cid in [c for c, ctx in state.contexts.items()
-                    if c == ctxid or ctx["path"].startswith(state.contexts[ctxid]["path"] + "/")]:
+        for cid in [
+            c
+            for c, ctx in state.contexts.items()
+            if c == ctxid or ctx["path"].startswith(state.contexts[ctxid]["path"] + "/")
+        ]:
             del state.contexts[cid]
 
 
 # ---------------------------------------------------------------------------- course contents
 
-PURPOSE = {"forum": "collaboration", "glossary": "collaboration", "page": "content",
-           "resource": "content", "url": "content", "label": "content", "quiz": "assessment",
-           "assign": "assessment", "book": "content", "folder": "content", "h5pactivity":
-           "interactivecontent", "lesson": "interactivecontent"}
-PLURAL = {"forum": "Forums", "glossary": "Glossaries", "page": "Pages", "resource": "Files",
-          "url": "URLs", "label": "Text and media areas", "quiz": "Quizzes",
-          "assign": "Assignments", "book": "Books", "folder": "Folders",
-          "h5pactivity": "H5P", "lesson": "Lessons"}
+PURPOSE = {
+    "forum": "collaboration",
+    "glossary": "collaboration",
+    "page": "content",
+    "resource": "content",
+    "url": "content",
+    "label": "content",
+    "quiz": "assessment",
+    "assign": "assessment",
+    "book": "content",
+    "folder": "content",
+    "h5pactivity": "interactivecontent",
+    "lesson": "interactivecontent",
+}
+PLURAL = {
+    "forum": "Forums",
+    "glossary": "Glossaries",
+    "page": "Pages",
+    "resource": "Files",
+    "url": "URLs",
+    "label": "Text and media areas",
+    "quiz": "Quizzes",
+    "assign": "Assignments",
+    "book": "Books",
+    "folder": "Folders",
+    "h5pactivity": "H5P",
+    "lesson": "Lessons",
+}
 
 
 def ensure_news_forum(state: Any, courseid: int) -> None:
@@ -730,8 +869,10 @@ def module_entry(call: Call, cm: Record, excludecontents: bool) -> dict[str, Any
             keys = list(entry)
             entry = {k: entry[k] for k in keys}
         if cm["modname"] == "quiz":
-            entry["customdata"] = ('{"customcompletionrules":{"completionpassorattemptsexhausted"'
-                                   ':[],"completionminattempts":"0"}}')
+            entry["customdata"] = (
+                '{"customcompletionrules":{"completionpassorattemptsexhausted"'
+                ':[],"completionminattempts":"0"}}'
+            )
     if cm["completion"]:
         tracked = is_tracked(state, cm["course"], call.userid)
         data = cm_completion(state, cm, call.userid, tracked)
@@ -758,10 +899,12 @@ class FakeJson:
 
 @wsfunction(
     "core_course_get_contents",
-    Params({
-        "courseid": Value("int"),
-        "options": dflt(Multiple(Single({"name": Value("alpha"), "value": Value("raw")})), []),
-    }),
+    Params(
+        {
+            "courseid": Value("int"),
+            "options": dflt(Multiple(Single({"name": Value("alpha"), "value": Value("raw")})), []),
+        }
+    ),
 )
 def get_contents(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     state = call.state
@@ -785,8 +928,9 @@ def get_contents(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     course_context(call, courseid)
     ensure_news_forum(state, courseid)
     out = []
-    sections = sorted((s for s in state.sections.values() if s["course"] == courseid),
-                      key=lambda s: s["section"])
+    sections = sorted(
+        (s for s in state.sections.values() if s["course"] == courseid), key=lambda s: s["section"]
+    )
     for sec in sections:
         if "sectionid" in filters and sec["id"] != filters["sectionid"]:
             continue
@@ -796,9 +940,14 @@ def get_contents(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
         if name is None:
             name = "General" if sec["section"] == 0 else "New section"
         entry: dict[str, Any] = {
-            "id": sec["id"], "name": name, "visible": sec["visible"], "summary": sec["summary"],
-            "summaryformat": sec["summaryformat"], "section": sec["section"],
-            "hiddenbynumsections": 0, "uservisible": True,
+            "id": sec["id"],
+            "name": name,
+            "visible": sec["visible"],
+            "summary": sec["summary"],
+            "summaryformat": sec["summaryformat"],
+            "section": sec["section"],
+            "hiddenbynumsections": 0,
+            "uservisible": True,
         }
         if sec.get("availabilityinfo"):
             entry["availabilityinfo"] = sec["availabilityinfo"].replace("{wwwroot}", state.url)

@@ -34,13 +34,23 @@ def assignable_roles(call: Call, ctxid: int) -> set[int]:
     if not call.has_capability("moodle/role:assign", ctxid):
         return set()
     path = set(state.parent_context_ids(ctxid))
-    mine = {ra["roleid"] for ra in state.role_assignments
-            if ra["userid"] == call.userid and ra["contextid"] in path}
+    mine = {
+        ra["roleid"]
+        for ra in state.role_assignments
+        if ra["userid"] == call.userid and ra["contextid"] in path
+    }
     return {to for (frm, to) in state.role_allow_assign if frm in mine} & course_roles
 
 
-def enrol_user(state: State, instance: Record, userid: int, roleid: int, timestart: int,
-               timeend: int, status: int) -> None:
+def enrol_user(
+    state: State,
+    instance: Record,
+    userid: int,
+    roleid: int,
+    timestart: int,
+    timeend: int,
+    status: int,
+) -> None:
     from .. import seed
 
     key = (instance["id"], userid)
@@ -48,8 +58,13 @@ def enrol_user(state: State, instance: Record, userid: int, roleid: int, timesta
     ue = state.user_enrolments.get(key)
     if ue is None:
         state.user_enrolments[key] = {
-            "id": state.seq.next("user_enrolments"), "enrolid": instance["id"], "userid": userid,
-            "status": status, "timestart": timestart, "timeend": timeend, "timecreated": now,
+            "id": state.seq.next("user_enrolments"),
+            "enrolid": instance["id"],
+            "userid": userid,
+            "status": status,
+            "timestart": timestart,
+            "timeend": timeend,
+            "timecreated": now,
             "timemodified": now,
         }
     else:
@@ -69,7 +84,8 @@ def unenrol_user(state: State, instance: Record, userid: int) -> None:
     if not state.is_enrolled(courseid, userid):
         ctxid = state.context_id(CONTEXT_COURSE, courseid)
         state.role_assignments = [
-            ra for ra in state.role_assignments
+            ra
+            for ra in state.role_assignments
             if not (ra["userid"] == userid and ra["contextid"] == ctxid)
         ]
         for gid, grp in state.groups.items():
@@ -77,14 +93,16 @@ def unenrol_user(state: State, instance: Record, userid: int) -> None:
                 state.group_members.pop((gid, userid), None)
 
 
-ENROLMENT = Single({
-    "roleid": Value("int"),
-    "userid": Value("int"),
-    "courseid": Value("int"),
-    "timestart": opt(Value("int")),
-    "timeend": opt(Value("int")),
-    "suspend": opt(Value("int")),
-})
+ENROLMENT = Single(
+    {
+        "roleid": Value("int"),
+        "userid": Value("int"),
+        "courseid": Value("int"),
+        "timestart": opt(Value("int")),
+        "timeend": opt(Value("int")),
+        "suspend": opt(Value("int")),
+    }
+)
 
 
 @wsfunction("enrol_manual_enrol_users", Params({"enrolments": Multiple(ENROLMENT)}))
@@ -111,15 +129,29 @@ def enrol_users(call: Call, params: dict[str, Any]) -> None:
                     "Manual enrolment plugin instance doesn't exist or is disabled for the "
                     f"course (id = {courseid})",
                 )
-            enrol_user(state, instance, user["id"], e["roleid"], e.get("timestart", 0),
-                       e.get("timeend", 0), 1 if e.get("suspend") else 0)
+            enrol_user(
+                state,
+                instance,
+                user["id"],
+                e["roleid"],
+                e.get("timestart", 0),
+                e.get("timeend", 0),
+                1 if e.get("suspend") else 0,
+            )
     return None
 
 
 @wsfunction(
     "enrol_manual_unenrol_users",
-    Params({"enrolments": Multiple(Single({
-        "userid": Value("int"), "courseid": Value("int"), "roleid": opt(Value("int"))}))}),
+    Params(
+        {
+            "enrolments": Multiple(
+                Single(
+                    {"userid": Value("int"), "courseid": Value("int"), "roleid": opt(Value("int"))}
+                )
+            )
+        }
+    ),
 )
 def unenrol_users(call: Call, params: dict[str, Any]) -> None:
     state = call.state
@@ -143,17 +175,49 @@ def unenrol_users(call: Call, params: dict[str, Any]) -> None:
 
 
 USERFIELDS = (
-    "id", "username", "firstname", "lastname", "fullname", "email", "address", "phone1",
-    "phone2", "department", "institution", "idnumber", "interests", "firstaccess", "lastaccess",
-    "lastcourseaccess", "auth", "suspended", "confirmed", "lang", "calendartype", "theme",
-    "timezone", "mailformat", "trackforums", "description", "descriptionformat", "city",
-    "country", "url", "profileimageurlsmall", "profileimageurl", "customfields", "groups",
-    "roles", "preferences", "enrolledcourses",
+    "id",
+    "username",
+    "firstname",
+    "lastname",
+    "fullname",
+    "email",
+    "address",
+    "phone1",
+    "phone2",
+    "department",
+    "institution",
+    "idnumber",
+    "interests",
+    "firstaccess",
+    "lastaccess",
+    "lastcourseaccess",
+    "auth",
+    "suspended",
+    "confirmed",
+    "lang",
+    "calendartype",
+    "theme",
+    "timezone",
+    "mailformat",
+    "trackforums",
+    "description",
+    "descriptionformat",
+    "city",
+    "country",
+    "url",
+    "profileimageurlsmall",
+    "profileimageurl",
+    "customfields",
+    "groups",
+    "roles",
+    "preferences",
+    "enrolledcourses",
 )
 
 
-def participant_details(call: Call, user: Record, courseid: int,
-                        userfields: list[str]) -> dict[str, Any] | None:
+def participant_details(
+    call: Call, user: Record, courseid: int, userfields: list[str]
+) -> dict[str, Any] | None:
     """user_get_user_details($user, $course, $userfields) for a participant list."""
     state = call.state
     for f in userfields:
@@ -164,30 +228,57 @@ def participant_details(call: Call, user: Record, courseid: int,
         return None
     ctxid = state.context_id(CONTEXT_COURSE, courseid)
     full: dict[str, Any] = {}
-    for key in ("id", "username", "firstname", "lastname", "fullname", "email", "address",
-                "phone1", "phone2", "department", "institution", "idnumber", "firstaccess",
-                "lastaccess"):
+    for key in (
+        "id",
+        "username",
+        "firstname",
+        "lastname",
+        "fullname",
+        "email",
+        "address",
+        "phone1",
+        "phone2",
+        "department",
+        "institution",
+        "idnumber",
+        "firstaccess",
+        "lastaccess",
+    ):
         if key in base:
             full[key] = base[key]
     full["lastcourseaccess"] = user.get("courseaccess", {}).get(courseid, 0)
-    for key in ("description", "descriptionformat", "city", "country", "profileimageurlsmall",
-                "profileimageurl"):
+    for key in (
+        "description",
+        "descriptionformat",
+        "city",
+        "country",
+        "profileimageurlsmall",
+        "profileimageurl",
+    ):
         if key in base:
             full[key] = base[key]
     custom = profile_fields_for(state, user["id"], displayvalue=False)
     if custom:
         full["customfields"] = custom
     groups = [
-        {"id": g["id"], "name": g["name"], "description": g["description"],
-         "descriptionformat": g["descriptionformat"]}
+        {
+            "id": g["id"],
+            "name": g["name"],
+            "description": g["description"],
+            "descriptionformat": g["descriptionformat"],
+        }
         for g in sorted(state.groups.values(), key=lambda g: g["id"])
         if g["courseid"] == courseid and (g["id"], user["id"]) in state.group_members
     ]
     if groups:
         full["groups"] = groups
     roles = [
-        {"roleid": ra["roleid"], "name": state.roles[ra["roleid"]]["name"],
-         "shortname": state.roles[ra["roleid"]]["shortname"], "sortorder": 0}
+        {
+            "roleid": ra["roleid"],
+            "name": state.roles[ra["roleid"]]["name"],
+            "shortname": state.roles[ra["roleid"]]["shortname"],
+            "sortorder": 0,
+        }
         for ra in state.role_assignments
         if ra["userid"] == user["id"] and ra["contextid"] == ctxid
     ]
@@ -196,7 +287,8 @@ def participant_details(call: Call, user: Record, courseid: int,
     if user["id"] == call.userid:
         full["preferences"] = [
             {"name": name, "value": value}
-            for (uid, name), value in state.preferences.items() if uid == user["id"]
+            for (uid, name), value in state.preferences.items()
+            if uid == user["id"]
         ]
     courses = [
         {"id": c["id"], "fullname": c["fullname"], "shortname": c["shortname"]}
@@ -213,11 +305,14 @@ def participant_details(call: Call, user: Record, courseid: int,
 
 @wsfunction(
     "core_enrol_get_enrolled_users",
-    Params({
-        "courseid": Value("int"),
-        "options": dflt(Multiple(Single({"name": Value("alphanumext"), "value": Value("raw")})),
-                        []),
-    }),
+    Params(
+        {
+            "courseid": Value("int"),
+            "options": dflt(
+                Multiple(Single({"name": Value("alphanumext"), "value": Value("raw")})), []
+            ),
+        }
+    ),
 )
 def get_enrolled_users(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     state = call.state
@@ -246,8 +341,10 @@ def get_enrolled_users(call: Call, params: dict[str, Any]) -> list[dict[str, Any
             limitnumber = clean_param(value, "int")
         elif name == "sortby":
             if value not in ("id", "firstname", "lastname", "siteorder"):
-                raise invalid_parameter(f"Invalid value for sortby parameter (value: {value}), "
-                                        "allowed values are: id,firstname,lastname,siteorder")
+                raise invalid_parameter(
+                    f"Invalid value for sortby parameter (value: {value}), "
+                    "allowed values are: id,firstname,lastname,siteorder"
+                )
             sortby = value
         elif name == "sortdirection":
             sortdirection = value.upper()
@@ -311,6 +408,13 @@ def get_course_enrolment_methods(call: Call, params: dict[str, Any]) -> list[dic
             role = state.roles.get(inst["roleid"] or ROLE_STUDENT)
             rolename = (role["name"] or role["shortname"].capitalize()) if role else "Student"
             name = f"Self enrolment ({rolename})"
-        out.append({"id": inst["id"], "courseid": courseid, "type": inst["enrol"],
-                    "name": name, "status": True})
+        out.append(
+            {
+                "id": inst["id"],
+                "courseid": courseid,
+                "type": inst["enrol"],
+                "name": name,
+                "status": True,
+            }
+        )
     return out

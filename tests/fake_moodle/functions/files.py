@@ -10,8 +10,13 @@ from ..params import Params, Value, dflt
 from ..registry import Call, wsfunction
 from ..state import CONTEXT_COURSE, CONTEXT_COURSECAT, CONTEXT_MODULE, CONTEXT_USER, Record
 
-LEVELS = {"system": 10, "user": CONTEXT_USER, "coursecat": CONTEXT_COURSECAT,
-          "course": CONTEXT_COURSE, "module": CONTEXT_MODULE}
+LEVELS = {
+    "system": 10,
+    "user": CONTEXT_USER,
+    "coursecat": CONTEXT_COURSECAT,
+    "course": CONTEXT_COURSE,
+    "module": CONTEXT_MODULE,
+}
 
 
 def _context(call: Call, contextid: int | None, level: str | None, instanceid: int | None) -> int:
@@ -23,8 +28,9 @@ def _context(call: Call, contextid: int | None, level: str | None, instanceid: i
             raise missing_record("context")
         return contextid
     if level is None or instanceid is None:
-        raise invalid_parameter("Missing parameters, please provide at least one context level "
-                                "or context id.")
+        raise invalid_parameter(
+            "Missing parameters, please provide at least one context level or context id."
+        )
     if level not in LEVELS:
         raise invalid_parameter("Invalid context level = " + level)
     ctxid = state.context_id(LEVELS[level], instanceid)
@@ -36,73 +42,128 @@ def _context(call: Call, contextid: int | None, level: str | None, instanceid: i
 
 
 def _file_node(call: Call, f: Record) -> dict[str, Any]:
-    url = (f"{call.url}/draftfile.php/{f['contextid']}/{f['component']}/{f['filearea']}/"
-           f"{f['itemid']}{f['filepath']}{f['filename']}")
+    url = (
+        f"{call.url}/draftfile.php/{f['contextid']}/{f['component']}/{f['filearea']}/"
+        f"{f['itemid']}{f['filepath']}{f['filename']}"
+    )
     return {
-        "contextid": f["contextid"], "component": f["component"], "filearea": f["filearea"],
-        "itemid": f["itemid"], "filepath": f["filepath"], "filename": f["filename"],
-        "isdir": False, "url": url, "timemodified": f["timemodified"],
-        "timecreated": f["timecreated"], "filesize": f["filesize"], "author": f["author"],
+        "contextid": f["contextid"],
+        "component": f["component"],
+        "filearea": f["filearea"],
+        "itemid": f["itemid"],
+        "filepath": f["filepath"],
+        "filename": f["filename"],
+        "isdir": False,
+        "url": url,
+        "timemodified": f["timemodified"],
+        "timecreated": f["timecreated"],
+        "filesize": f["filesize"],
+        "author": f["author"],
         "license": f["license"],
     }
 
 
 @wsfunction(
     "core_files_get_files",
-    Params({
-        "contextid": Value("int"),
-        "component": Value("text"),
-        "filearea": Value("text"),
-        "itemid": Value("int"),
-        "filepath": Value("path"),
-        "filename": Value("text"),
-        "modified": dflt(Value("int"), None),
-        "contextlevel": dflt(Value("alpha"), None),
-        "instanceid": dflt(Value("int"), None),
-    }),
+    Params(
+        {
+            "contextid": Value("int"),
+            "component": Value("text"),
+            "filearea": Value("text"),
+            "itemid": Value("int"),
+            "filepath": Value("path"),
+            "filename": Value("text"),
+            "modified": dflt(Value("int"), None),
+            "contextlevel": dflt(Value("alpha"), None),
+            "instanceid": dflt(Value("int"), None),
+        }
+    ),
 )
 def get_files(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     state = call.state
     contextid = params["contextid"]
-    ctxid = 1 if contextid == 0 else _context(
-        call, None if contextid == -1 else contextid, params["contextlevel"], params["instanceid"]
+    ctxid = (
+        1
+        if contextid == 0
+        else _context(
+            call,
+            None if contextid == -1 else contextid,
+            params["contextlevel"],
+            params["instanceid"],
+        )
     )
     ctx = state.contexts[ctxid]
     result: dict[str, Any] = {"parents": [], "files": []}
     # Only a user's own draft area is browsable here (file_info_context_user).
-    if not (ctx["contextlevel"] == CONTEXT_USER and ctx["instanceid"] == call.userid
-            and params["component"] == "user" and params["filearea"] == "draft"):
+    if not (
+        ctx["contextlevel"] == CONTEXT_USER
+        and ctx["instanceid"] == call.userid
+        and params["component"] == "user"
+        and params["filearea"] == "draft"
+    ):
         return result
     itemid = params["itemid"]
     filepath = params["filepath"] or "/"
-    files = [f for f in state.files if f["contextid"] == ctxid and f["component"] == "user"
-             and f["filearea"] == "draft" and f["itemid"] == itemid]
+    files = [
+        f
+        for f in state.files
+        if f["contextid"] == ctxid
+        and f["component"] == "user"
+        and f["filearea"] == "draft"
+        and f["itemid"] == itemid
+    ]
     if filepath != "/":
         crumbs = [c for c in filepath.split("/") if c]
-        result["parents"].append({"contextid": ctxid, "component": "user", "filearea": "draft",
-                                  "itemid": itemid, "filepath": "/", "filename": "Drafts"})
+        result["parents"].append(
+            {
+                "contextid": ctxid,
+                "component": "user",
+                "filearea": "draft",
+                "itemid": itemid,
+                "filepath": "/",
+                "filename": "Drafts",
+            }
+        )
         for i in range(len(crumbs) - 1):
             path = "/" + "/".join(crumbs[: i + 1]) + "/"
-            result["parents"].append({"contextid": ctxid, "component": "user",
-                                      "filearea": "draft", "itemid": itemid, "filepath": path,
-                                      "filename": crumbs[i]})
+            result["parents"].append(
+                {
+                    "contextid": ctxid,
+                    "component": "user",
+                    "filearea": "draft",
+                    "itemid": itemid,
+                    "filepath": path,
+                    "filename": crumbs[i],
+                }
+            )
     dirs: dict[str, int] = {}
     plain = []
     for f in files:
         if f["filepath"] == filepath:
             plain.append(f)
         elif f["filepath"].startswith(filepath):
-            sub = f["filepath"][len(filepath):].split("/")[0]
+            sub = f["filepath"][len(filepath) :].split("/")[0]
             dirs[sub] = max(dirs.get(sub, 0), f["timemodified"])
     listing: list[dict[str, Any]] = []
     for name in sorted(dirs):
         if params["modified"] is None or params["modified"] < dirs[name]:
-            listing.append({
-                "contextid": ctxid, "component": "user", "filearea": "draft", "itemid": itemid,
-                "filepath": f"{filepath}{name}/", "filename": name, "isdir": True, "url": None,
-                "timemodified": dirs[name], "timecreated": dirs[name], "filesize": 0,
-                "author": None, "license": None,
-            })
+            listing.append(
+                {
+                    "contextid": ctxid,
+                    "component": "user",
+                    "filearea": "draft",
+                    "itemid": itemid,
+                    "filepath": f"{filepath}{name}/",
+                    "filename": name,
+                    "isdir": True,
+                    "url": None,
+                    "timemodified": dirs[name],
+                    "timecreated": dirs[name],
+                    "filesize": 0,
+                    "author": None,
+                    "license": None,
+                }
+            )
     for f in sorted(plain, key=lambda f: f["filename"]):
         if params["modified"] is None or params["modified"] < f["timemodified"]:
             listing.append(_file_node(call, f))
@@ -112,17 +173,19 @@ def get_files(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 @wsfunction(
     "core_files_upload",
-    Params({
-        "contextid": dflt(Value("int"), None),
-        "component": Value("component"),
-        "filearea": Value("area"),
-        "itemid": Value("int"),
-        "filepath": Value("path"),
-        "filename": Value("file"),
-        "filecontent": Value("text"),
-        "contextlevel": dflt(Value("alpha"), None),
-        "instanceid": dflt(Value("int"), None),
-    }),
+    Params(
+        {
+            "contextid": dflt(Value("int"), None),
+            "component": Value("component"),
+            "filearea": Value("area"),
+            "itemid": Value("int"),
+            "filepath": Value("path"),
+            "filename": Value("file"),
+            "filecontent": Value("text"),
+            "contextlevel": dflt(Value("alpha"), None),
+            "instanceid": dflt(Value("int"), None),
+        }
+    ),
 )
 def files_upload(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """Base64 upload into the caller's draft (or private) area."""
@@ -141,20 +204,44 @@ def files_upload(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         itemid = new_draft_itemid(state)
     now = state.now()
     for f in state.files:
-        if (f["contextid"], f["component"], f["filearea"], f["itemid"], f["filepath"],
-                f["filename"]) == (ctxid, "user", params["filearea"], itemid,
-                                   params["filepath"], params["filename"]):
+        if (
+            f["contextid"],
+            f["component"],
+            f["filearea"],
+            f["itemid"],
+            f["filepath"],
+            f["filename"],
+        ) == (ctxid, "user", params["filearea"], itemid, params["filepath"], params["filename"]):
             raise moodle_exception("fileexists", "File already exists")
-    state.files.append({
-        "component": "user", "contextid": ctxid, "userid": call.userid,
-        "filearea": params["filearea"], "filename": params["filename"],
-        "filepath": params["filepath"], "itemid": itemid, "license": "unknown",
-        "author": state.fullname(call.user), "source": "", "filesize": len(content),
-        "content": content, "mimetype": "application/octet-stream", "timecreated": now,
-        "timemodified": now,
-    })
-    url = (f"{state.url}/draftfile.php/{ctxid}/user/{params['filearea']}/{itemid}"
-           f"{params['filepath']}{params['filename']}")
-    return {"contextid": ctxid, "component": "user", "filearea": params["filearea"],
-            "itemid": itemid, "filepath": params["filepath"], "filename": params["filename"],
-            "url": url}
+    state.files.append(
+        {
+            "component": "user",
+            "contextid": ctxid,
+            "userid": call.userid,
+            "filearea": params["filearea"],
+            "filename": params["filename"],
+            "filepath": params["filepath"],
+            "itemid": itemid,
+            "license": "unknown",
+            "author": state.fullname(call.user),
+            "source": "",
+            "filesize": len(content),
+            "content": content,
+            "mimetype": "application/octet-stream",
+            "timecreated": now,
+            "timemodified": now,
+        }
+    )
+    url = (
+        f"{state.url}/draftfile.php/{ctxid}/user/{params['filearea']}/{itemid}"
+        f"{params['filepath']}{params['filename']}"
+    )
+    return {
+        "contextid": ctxid,
+        "component": "user",
+        "filearea": params["filearea"],
+        "itemid": itemid,
+        "filepath": params["filepath"],
+        "filename": params["filename"],
+        "url": url,
+    }

@@ -14,25 +14,40 @@ CUSTOMFIELDS = opt(Multiple(Single({"shortname": Value("alphanumext"), "value": 
 
 
 def group_record(g: dict[str, Any]) -> dict[str, Any]:
-    return {"id": g["id"], "courseid": g["courseid"], "name": g["name"],
-            "description": g["description"], "descriptionformat": g["descriptionformat"],
-            "enrolmentkey": g["enrolmentkey"], "idnumber": g["idnumber"],
-            "visibility": g["visibility"], "participation": g["participation"]}
+    return {
+        "id": g["id"],
+        "courseid": g["courseid"],
+        "name": g["name"],
+        "description": g["description"],
+        "descriptionformat": g["descriptionformat"],
+        "enrolmentkey": g["enrolmentkey"],
+        "idnumber": g["idnumber"],
+        "visibility": g["visibility"],
+        "participation": g["participation"],
+    }
 
 
 @wsfunction(
     "core_group_create_groups",
-    Params({"groups": Multiple(Single({
-        "courseid": Value("int"),
-        "name": Value("text"),
-        "description": Value("raw"),
-        "descriptionformat": fmt_value(),
-        "enrolmentkey": opt(Value("raw")),
-        "idnumber": opt(Value("raw")),
-        "visibility": dflt(Value("int"), 0),
-        "participation": dflt(Value("bool"), True),
-        "customfields": CUSTOMFIELDS,
-    }))}),
+    Params(
+        {
+            "groups": Multiple(
+                Single(
+                    {
+                        "courseid": Value("int"),
+                        "name": Value("text"),
+                        "description": Value("raw"),
+                        "descriptionformat": fmt_value(),
+                        "enrolmentkey": opt(Value("raw")),
+                        "idnumber": opt(Value("raw")),
+                        "visibility": dflt(Value("int"), 0),
+                        "participation": dflt(Value("bool"), True),
+                        "customfields": CUSTOMFIELDS,
+                    }
+                )
+            )
+        }
+    ),
 )
 def create_groups(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
     state = call.state
@@ -41,23 +56,33 @@ def create_groups(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
         for g in params["groups"]:
             if g["name"].strip() == "":
                 raise invalid_parameter("Invalid group name")
-            if any(x["courseid"] == g["courseid"] and x["name"] == g["name"]
-                   for x in state.groups.values()):
+            if any(
+                x["courseid"] == g["courseid"] and x["name"] == g["name"]
+                for x in state.groups.values()
+            ):
                 raise invalid_parameter("Group with the same name already exists in the course")
             ctxid = course_context(call, g["courseid"])
             call.require_capability("moodle/course:managegroups", ctxid)
             idnumber = g.get("idnumber", "")
-            if idnumber and any(x["courseid"] == g["courseid"] and x["idnumber"] == idnumber
-                                for x in state.groups.values()):
+            if idnumber and any(
+                x["courseid"] == g["courseid"] and x["idnumber"] == idnumber
+                for x in state.groups.values()
+            ):
                 raise moodle_exception("idnumbertaken", "This ID number is already in use")
             gid = state.seq.next("groups")
             now = state.now()
             state.groups[gid] = {
-                "id": gid, "courseid": g["courseid"], "name": g["name"],
-                "description": g["description"], "descriptionformat": g["descriptionformat"],
-                "enrolmentkey": g.get("enrolmentkey", ""), "idnumber": idnumber,
-                "visibility": g["visibility"], "participation": g["participation"],
-                "timecreated": now, "timemodified": now,
+                "id": gid,
+                "courseid": g["courseid"],
+                "name": g["name"],
+                "description": g["description"],
+                "descriptionformat": g["descriptionformat"],
+                "enrolmentkey": g.get("enrolmentkey", ""),
+                "idnumber": idnumber,
+                "visibility": g["visibility"],
+                "participation": g["participation"],
+                "timecreated": now,
+                "timemodified": now,
             }
             out.append(group_record(state.groups[gid]))
     return out
@@ -112,8 +137,11 @@ def get_course_groups(call: Call, params: dict[str, Any]) -> list[dict[str, Any]
     state = call.state
     ctxid = course_context(call, params["courseid"])
     call.require_capability("moodle/course:managegroups", ctxid)
-    return [group_record(g) for g in sorted(state.groups.values(), key=lambda g: g["name"])
-            if g["courseid"] == params["courseid"]]
+    return [
+        group_record(g)
+        for g in sorted(state.groups.values(), key=lambda g: g["name"])
+        if g["courseid"] == params["courseid"]
+    ]
 
 
 @wsfunction(

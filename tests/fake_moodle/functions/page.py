@@ -39,20 +39,42 @@ def get_pages_by_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     pages, warnings = [], []
     for cid in courseids:
         if cid not in state.courses or not can_access_course(call, cid):
-            warnings.append({"item": "course", "itemid": cid, "warningcode": "1",
-                             "message": "No access rights in course context"})
+            warnings.append(
+                {
+                    "item": "course",
+                    "itemid": cid,
+                    "warningcode": "1",
+                    "message": "No access rights in course context",
+                }
+            )
             continue
         for page in sorted(state.pages.values(), key=lambda p: p["id"]):
             if page["course"] != cid:
                 continue
             cm = state.modules[page["coursemodule"]]
-            pages.append({
-                "id": page["id"], "coursemodule": cm["id"], "course": cid, "name": page["name"],
-                "intro": page["intro"], "introformat": 1, "introfiles": [],
-                "lang": "", "content": page["content"], "contentformat": 1, "contentfiles": [],
-                "legacyfiles": 0, "legacyfileslast": None, "display": 5, "displayoptions":
-                'a:2:{s:10:"printintro";s:1:"0";s:17:"printlastmodified";s:1:"1";}',
-                "revision": 1, "timemodified": page["timemodified"], "section": cm["sectionnum"],
-                "visible": cm["visible"], "groupmode": 0, "groupingid": 0,
-            })
+            pages.append(
+                {
+                    "id": page["id"],
+                    "coursemodule": cm["id"],
+                    "course": cid,
+                    "name": page["name"],
+                    "intro": page["intro"],
+                    "introformat": 1,
+                    "introfiles": [],
+                    "lang": "",
+                    "content": page["content"],
+                    "contentformat": 1,
+                    "contentfiles": [],
+                    "legacyfiles": 0,
+                    "legacyfileslast": None,
+                    "display": 5,
+                    "displayoptions": 'a:2:{s:10:"printintro";s:1:"0";s:17:"printlastmodified";s:1:"1";}',
+                    "revision": 1,
+                    "timemodified": page["timemodified"],
+                    "section": cm["sectionnum"],
+                    "visible": cm["visible"],
+                    "groupmode": 0,
+                    "groupingid": 0,
+                }
+            )
     return {"pages": pages, "warnings": warnings}

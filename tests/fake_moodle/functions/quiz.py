@@ -47,14 +47,30 @@ def layout(quiz: Record) -> str:
 
 def new_attempt(state: State, quiz: Record, userid: int, when: int) -> Record:
     aid = state.seq.next("quiz_attempts")
-    number = 1 + len([a for a in state.quiz_attempts.values()
-                      if a["quiz"] == quiz["id"] and a["userid"] == userid])
+    number = 1 + len(
+        [
+            a
+            for a in state.quiz_attempts.values()
+            if a["quiz"] == quiz["id"] and a["userid"] == userid
+        ]
+    )
     state.quiz_attempts[aid] = {
-        "id": aid, "quiz": quiz["id"], "userid": userid, "attempt": number,
-        "uniqueid": state.seq.next("question_usages"), "layout": layout(quiz),
-        "currentpage": 0, "preview": 0, "state": "inprogress", "timestart": when,
-        "timefinish": 0, "timemodified": when, "timemodifiedoffline": when,
-        "timecheckstate": None, "sumgrades": None, "gradednotificationsenttime": None,
+        "id": aid,
+        "quiz": quiz["id"],
+        "userid": userid,
+        "attempt": number,
+        "uniqueid": state.seq.next("question_usages"),
+        "layout": layout(quiz),
+        "currentpage": 0,
+        "preview": 0,
+        "state": "inprogress",
+        "timestart": when,
+        "timefinish": 0,
+        "timemodified": when,
+        "timemodifiedoffline": when,
+        "timecheckstate": None,
+        "sumgrades": None,
+        "gradednotificationsenttime": None,
         "responses": {},
     }
     return state.quiz_attempts[aid]
@@ -67,9 +83,14 @@ def attempt_grade(quiz: Record, attempt: Record) -> float | None:
 
 
 def best_grade(state: State, quiz: Record, userid: int) -> float | None:
-    grades = [attempt_grade(quiz, a) for a in state.quiz_attempts.values()
-              if a["quiz"] == quiz["id"] and a["userid"] == userid and a["state"] == "finished"
-              and not a["preview"]]
+    grades = [
+        attempt_grade(quiz, a)
+        for a in state.quiz_attempts.values()
+        if a["quiz"] == quiz["id"]
+        and a["userid"] == userid
+        and a["state"] == "finished"
+        and not a["preview"]
+    ]
     values = [g for g in grades if g is not None]
     if not values:
         return None
@@ -87,16 +108,32 @@ def finish_attempt(state: State, attempt: Record, marks: float, when: int) -> No
     from .completion import update_state
 
     quiz = state.quizzes[attempt["quiz"]]
-    attempt.update(state="finished", timefinish=when, timemodified=when,
-                   timemodifiedoffline=when, sumgrades=marks, gradednotificationsenttime=when)
+    attempt.update(
+        state="finished",
+        timefinish=when,
+        timemodified=when,
+        timemodifiedoffline=when,
+        sumgrades=marks,
+        gradednotificationsenttime=when,
+    )
     grade = best_grade(state, quiz, attempt["userid"])
     for item in state.grade_items.values():
         if item["itemmodule"] == "quiz" and item["iteminstance"] == quiz["id"]:
-            rec = state.grades.setdefault((item["id"], attempt["userid"]), {
-                "itemid": item["id"], "userid": attempt["userid"], "finalgrade": None,
-                "timecreated": when, "timemodified": when, "datesubmitted": when,
-                "feedback": "", "overridden": 0, "hidden": 0, "locked": 0,
-            })
+            rec = state.grades.setdefault(
+                (item["id"], attempt["userid"]),
+                {
+                    "itemid": item["id"],
+                    "userid": attempt["userid"],
+                    "finalgrade": None,
+                    "timecreated": when,
+                    "timemodified": when,
+                    "datesubmitted": when,
+                    "feedback": "",
+                    "overridden": 0,
+                    "hidden": 0,
+                    "locked": 0,
+                },
+            )
             rec.update(finalgrade=grade, timemodified=when, datesubmitted=when)
     cm = state.modules.get(quiz["coursemodule"])
     if cm is not None:
@@ -104,10 +141,26 @@ def finish_attempt(state: State, attempt: Record, marks: float, when: int) -> No
 
 
 def _attempt_out(attempt: Record) -> dict[str, Any]:
-    out = {k: attempt[k] for k in (
-        "id", "quiz", "userid", "attempt", "uniqueid", "layout", "currentpage", "preview",
-        "state", "timestart", "timefinish", "timemodified", "timemodifiedoffline",
-        "timecheckstate", "sumgrades")}
+    out = {
+        k: attempt[k]
+        for k in (
+            "id",
+            "quiz",
+            "userid",
+            "attempt",
+            "uniqueid",
+            "layout",
+            "currentpage",
+            "preview",
+            "state",
+            "timestart",
+            "timefinish",
+            "timemodified",
+            "timemodifiedoffline",
+            "timecheckstate",
+            "sumgrades",
+        )
+    }
     out["sumgrades"] = num(attempt["sumgrades"])
     if attempt["state"] == "finished":
         out["gradeitemmarks"] = []
@@ -123,15 +176,53 @@ def _quiz_context(call: Call, quiz: Record) -> int:
 
 
 STUDENT_FIELDS = (
-    "id", "coursemodule", "course", "name", "intro", "introformat", "introfiles", "section",
-    "visible", "groupmode", "groupingid", "lang", "timeopen", "timeclose", "timelimit",
-    "overduehandling", "graceperiod", "preferredbehaviour", "canredoquestions", "attempts",
-    "attemptonlast", "grademethod", "decimalpoints", "questiondecimalpoints", "reviewattempt",
-    "reviewcorrectness", "reviewmaxmarks", "reviewmarks", "reviewspecificfeedback",
-    "reviewgeneralfeedback", "reviewrightanswer", "reviewoverallfeedback", "questionsperpage",
-    "navmethod", "sumgrades", "grade", "browsersecurity", "delay1", "delay2", "showuserpicture",
-    "showblocks", "completionattemptsexhausted", "completionpass", "allowofflineattempts",
-    "autosaveperiod", "hasfeedback", "hasquestions",
+    "id",
+    "coursemodule",
+    "course",
+    "name",
+    "intro",
+    "introformat",
+    "introfiles",
+    "section",
+    "visible",
+    "groupmode",
+    "groupingid",
+    "lang",
+    "timeopen",
+    "timeclose",
+    "timelimit",
+    "overduehandling",
+    "graceperiod",
+    "preferredbehaviour",
+    "canredoquestions",
+    "attempts",
+    "attemptonlast",
+    "grademethod",
+    "decimalpoints",
+    "questiondecimalpoints",
+    "reviewattempt",
+    "reviewcorrectness",
+    "reviewmaxmarks",
+    "reviewmarks",
+    "reviewspecificfeedback",
+    "reviewgeneralfeedback",
+    "reviewrightanswer",
+    "reviewoverallfeedback",
+    "questionsperpage",
+    "navmethod",
+    "sumgrades",
+    "grade",
+    "browsersecurity",
+    "delay1",
+    "delay2",
+    "showuserpicture",
+    "showblocks",
+    "completionattemptsexhausted",
+    "completionpass",
+    "allowofflineattempts",
+    "autosaveperiod",
+    "hasfeedback",
+    "hasquestions",
 )
 
 
@@ -139,27 +230,63 @@ def quiz_record(call: Call, quiz: Record) -> dict[str, Any]:
     state = call.state
     cm = state.modules[quiz["coursemodule"]]
     full: dict[str, Any] = {
-        "id": quiz["id"], "coursemodule": quiz["coursemodule"], "course": quiz["course"],
-        "name": quiz["name"], "intro": quiz["intro"], "introformat": 1, "introfiles": [],
-        "section": cm["sectionnum"], "visible": bool(cm["visible"]), "groupmode": 0,
-        "groupingid": 0, "lang": "", "timeopen": 0, "timeclose": 0, "timelimit": 0,
-        "overduehandling": "autosubmit", "graceperiod": 0,
-        "preferredbehaviour": "deferredfeedback", "canredoquestions": 0,
-        "attempts": quiz["attempts"], "attemptonlast": 0, "grademethod": quiz["grademethod"],
-        "decimalpoints": 2, "questiondecimalpoints": -1, "reviewattempt": 69904,
-        "reviewcorrectness": 69904, "reviewmaxmarks": 69904, "reviewmarks": 69904,
-        "reviewspecificfeedback": 69904, "reviewgeneralfeedback": 69904,
-        "reviewrightanswer": 69904, "reviewoverallfeedback": 4368, "questionsperpage": 1,
-        "navmethod": "free", "sumgrades": num(quiz["sumgrades"]), "grade": num(quiz["grade"]),
-        "browsersecurity": "-", "delay1": 0, "delay2": 0, "showuserpicture": 0,
-        "showblocks": 0, "completionattemptsexhausted": 0,
-        "completionpass": quiz["completionpass"], "allowofflineattempts": 0,
-        "autosaveperiod": 60, "hasfeedback": 1, "hasquestions": 1 if slots(quiz) else 0,
+        "id": quiz["id"],
+        "coursemodule": quiz["coursemodule"],
+        "course": quiz["course"],
+        "name": quiz["name"],
+        "intro": quiz["intro"],
+        "introformat": 1,
+        "introfiles": [],
+        "section": cm["sectionnum"],
+        "visible": bool(cm["visible"]),
+        "groupmode": 0,
+        "groupingid": 0,
+        "lang": "",
+        "timeopen": 0,
+        "timeclose": 0,
+        "timelimit": 0,
+        "overduehandling": "autosubmit",
+        "graceperiod": 0,
+        "preferredbehaviour": "deferredfeedback",
+        "canredoquestions": 0,
+        "attempts": quiz["attempts"],
+        "attemptonlast": 0,
+        "grademethod": quiz["grademethod"],
+        "decimalpoints": 2,
+        "questiondecimalpoints": -1,
+        "reviewattempt": 69904,
+        "reviewcorrectness": 69904,
+        "reviewmaxmarks": 69904,
+        "reviewmarks": 69904,
+        "reviewspecificfeedback": 69904,
+        "reviewgeneralfeedback": 69904,
+        "reviewrightanswer": 69904,
+        "reviewoverallfeedback": 4368,
+        "questionsperpage": 1,
+        "navmethod": "free",
+        "sumgrades": num(quiz["sumgrades"]),
+        "grade": num(quiz["grade"]),
+        "browsersecurity": "-",
+        "delay1": 0,
+        "delay2": 0,
+        "showuserpicture": 0,
+        "showblocks": 0,
+        "completionattemptsexhausted": 0,
+        "completionpass": quiz["completionpass"],
+        "allowofflineattempts": 0,
+        "autosaveperiod": 60,
+        "hasfeedback": 1,
+        "hasquestions": 1 if slots(quiz) else 0,
     }
     ctxid = state.context_id(CONTEXT_MODULE, cm["id"]) or 1
     if call.has_capability("moodle/course:manageactivities", ctxid):
-        full.update(shuffleanswers=1, timecreated=cm["added"], timemodified=cm["added"],
-                    password="", subnet="")
+        full.update(
+            shuffleanswers=1,
+            timecreated=cm["added"],
+            timemodified=cm["added"],
+            password="",
+            subnet="",
+        )
     return full
 
 
@@ -172,13 +299,22 @@ def get_quizzes_by_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]
     warnings = []
     courseids = params["courseids"]
     if not courseids:
-        courseids = [c for c in state.courses if c != 1
-                     and state.is_enrolled(c, call.userid, onlyactive=True)]
+        courseids = [
+            c
+            for c in state.courses
+            if c != 1 and state.is_enrolled(c, call.userid, onlyactive=True)
+        ]
     quizzes = []
     for cid in courseids:
         if cid not in state.courses or not can_access_course(call, cid):
-            warnings.append({"item": "course", "itemid": cid, "warningcode": "1",
-                             "message": "No access rights in course context"})
+            warnings.append(
+                {
+                    "item": "course",
+                    "itemid": cid,
+                    "warningcode": "1",
+                    "message": "No access rights in course context",
+                }
+            )
             continue
         for quiz in sorted(state.quizzes.values(), key=lambda q: q["id"]):
             if quiz["course"] == cid:
@@ -188,12 +324,14 @@ def get_quizzes_by_courses(call: Call, params: dict[str, Any]) -> dict[str, Any]
 
 @wsfunction(
     "mod_quiz_get_user_attempts",
-    Params({
-        "quizid": Value("int"),
-        "userid": dflt(Value("int"), 0),
-        "status": dflt(Value("alpha"), "finished"),
-        "includepreviews": dflt(Value("bool"), False),
-    }),
+    Params(
+        {
+            "quizid": Value("int"),
+            "userid": dflt(Value("int"), 0),
+            "status": dflt(Value("alpha"), "finished"),
+            "includepreviews": dflt(Value("bool"), False),
+        }
+    ),
 )
 def get_user_attempts(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     state = call.state
@@ -251,8 +389,9 @@ PREFLIGHT = dflt(Multiple(Single({"name": Value("alphanumext"), "value": Value("
 
 @wsfunction(
     "mod_quiz_start_attempt",
-    Params({"quizid": Value("int"), "preflightdata": PREFLIGHT,
-            "forcenew": dflt(Value("bool"), False)}),
+    Params(
+        {"quizid": Value("int"), "preflightdata": PREFLIGHT, "forcenew": dflt(Value("bool"), False)}
+    ),
 )
 def start_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     state = call.state
@@ -263,8 +402,11 @@ def start_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         if a["quiz"] == quiz["id"] and a["userid"] == call.userid and a["state"] == "inprogress":
             raise moodle_exception("attemptstillinprogress", "Attempt still in progress")
     if quiz["attempts"]:
-        done = [a for a in state.quiz_attempts.values()
-                if a["quiz"] == quiz["id"] and a["userid"] == call.userid]
+        done = [
+            a
+            for a in state.quiz_attempts.values()
+            if a["quiz"] == quiz["id"] and a["userid"] == call.userid
+        ]
         if len(done) >= quiz["attempts"]:
             raise moodle_exception("attempterrorinvalid", "Invalid attempt ID")
     attempt = new_attempt(state, quiz, call.userid, state.now())
@@ -291,16 +433,31 @@ def _question(state: State, quiz: Record, attempt: Record, slot: int) -> dict[st
         q["lastactiontime"] = attempt["timestart"]
         return q
     prefix = f"q{attempt['uniqueid']}:{slot}_"
-    html = (f'<div id="question-{attempt["uniqueid"]}-{slot}" class="que shortanswer '
-            f'deferredfeedback notyetanswered"><div class="content"><input type="hidden" '
-            f'name="{prefix}:sequencecheck" value="1" /><div class="qtext"><p>Question {slot}'
-            f'</p></div><input type="text" name="{prefix}answer" value="" /></div></div>')
+    html = (
+        f'<div id="question-{attempt["uniqueid"]}-{slot}" class="que shortanswer '
+        f'deferredfeedback notyetanswered"><div class="content"><input type="hidden" '
+        f'name="{prefix}:sequencecheck" value="1" /><div class="qtext"><p>Question {slot}'
+        f'</p></div><input type="text" name="{prefix}answer" value="" /></div></div>'
+    )
     return {
-        "slot": slot, "type": "shortanswer", "page": slot - 1, "questionnumber": str(slot),
-        "number": slot, "html": html, "responsefileareas": [], "sequencecheck": 1,
-        "lastactiontime": attempt["timestart"], "hasautosavedstep": False, "flagged": False,
-        "state": "todo", "stateclass": "notyetanswered", "status": "Not yet answered",
-        "blockedbyprevious": False, "mark": "", "maxmark": 1, "settings": "{}",
+        "slot": slot,
+        "type": "shortanswer",
+        "page": slot - 1,
+        "questionnumber": str(slot),
+        "number": slot,
+        "html": html,
+        "responsefileareas": [],
+        "sequencecheck": 1,
+        "lastactiontime": attempt["timestart"],
+        "hasautosavedstep": False,
+        "flagged": False,
+        "state": "todo",
+        "stateclass": "notyetanswered",
+        "status": "Not yet answered",
+        "blockedbyprevious": False,
+        "mark": "",
+        "maxmark": 1,
+        "settings": "{}",
     }
 
 
@@ -329,13 +486,15 @@ def get_attempt_data(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 @wsfunction(
     "mod_quiz_process_attempt",
-    Params({
-        "attemptid": Value("int"),
-        "data": dflt(Multiple(Single({"name": Value("raw"), "value": Value("raw")})), []),
-        "finishattempt": dflt(Value("bool"), False),
-        "timeup": dflt(Value("bool"), False),
-        "preflightdata": PREFLIGHT,
-    }),
+    Params(
+        {
+            "attemptid": Value("int"),
+            "data": dflt(Multiple(Single({"name": Value("raw"), "value": Value("raw")})), []),
+            "finishattempt": dflt(Value("bool"), False),
+            "timeup": dflt(Value("bool"), False),
+            "preflightdata": PREFLIGHT,
+        }
+    ),
 )
 def process_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     state = call.state
@@ -346,7 +505,7 @@ def process_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     for item in params["data"]:
         name = item["name"]
         if name.startswith(prefix):
-            attempt["responses"][name[len(prefix):]] = item["value"]
+            attempt["responses"][name[len(prefix) :]] = item["value"]
     now = state.now()
     attempt["timemodified"] = now
     if params["finishattempt"] or params["timeup"]:
@@ -356,7 +515,8 @@ def process_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 def mark(quiz: Record, responses: dict[str, str]) -> float:
     key: dict[str, dict[str, str]] = quiz.get("key") or {
-        str(s): {"answer": "1"} for s in range(1, slots(quiz) + 1)}
+        str(s): {"answer": "1"} for s in range(1, slots(quiz) + 1)
+    }
     total = 0.0
     for slot, expected in key.items():
         if expected and all(responses.get(f"{slot}_{k}") == v for k, v in expected.items()):

@@ -49,8 +49,9 @@ USER_FIELDS: dict[str, Any] = {
 
 def _custom_and_prefs() -> dict[str, Any]:
     return {
-        "customfields": opt(Multiple(Single({"type": Value("alphanumext"),
-                                             "value": Value("raw")}))),
+        "customfields": opt(
+            Multiple(Single({"type": Value("alphanumext"), "value": Value("raw")}))
+        ),
         "preferences": opt(Multiple(Single({"type": Value("raw"), "value": Value("raw")}))),
     }
 
@@ -89,9 +90,7 @@ def password_policy_errors(password: str) -> str:
     if len(re.findall(r"[A-Z]", password)) < 1:
         errors.append("Passwords must have at least 1 upper case letter(s).")
     if len(re.findall(r"[^a-zA-Z0-9]", password)) < 1:
-        errors.append(
-            "The password must have at least 1 special character(s) such as *, -, or #."
-        )
+        errors.append("The password must have at least 1 special character(s) such as *, -, or #.")
     return "".join(f"<div>{e}</div>" for e in errors)
 
 
@@ -114,7 +113,9 @@ def save_profile_data(state: State, userid: int, customfields: list[dict[str, st
         state.profile_data[key] = value
 
 
-def profile_fields_for(state: State, userid: int, displayvalue: bool = True) -> list[dict[str, Any]]:
+def profile_fields_for(
+    state: State, userid: int, displayvalue: bool = True
+) -> list[dict[str, Any]]:
     out = []
     for field in sorted(state.profile_fields.values(), key=lambda f: f["id"]):
         if field["visible"] == 0:
@@ -152,15 +153,15 @@ def can_view_user(call: Call, user: Record) -> bool:
     return False
 
 
-def user_details(call: Call, user: Record, *, displayvalue: bool = True,
-                 include_prefs: bool = True) -> dict[str, Any] | None:
+def user_details(
+    call: Call, user: Record, *, displayvalue: bool = True, include_prefs: bool = True
+) -> dict[str, Any] | None:
     """user_get_user_details(): the fields the caller may see, empty ones left out."""
     state = call.state
     if user["deleted"] or not can_view_user(call, user):
         return None
     own = user["id"] == call.userid
-    full = state.is_siteadmin(call.userid) or call.has_capability(
-        "moodle/user:viewalldetails", 1)
+    full = state.is_siteadmin(call.userid) or call.has_capability("moodle/user:viewalldetails", 1)
     d: dict[str, Any] = {
         "id": user["id"],
         "username": user["username"],
@@ -183,10 +184,16 @@ def user_details(call: Call, user: Record, *, displayvalue: bool = True,
         lastaccess=user["lastaccess"],
     )
     if own or full:
-        d.update(auth=user["auth"], suspended=bool(user["suspended"]),
-                 confirmed=bool(user["confirmed"]), lang=user["lang"], theme=user["theme"],
-                 timezone=user["timezone"], mailformat=user["mailformat"],
-                 trackforums=user["trackforums"])
+        d.update(
+            auth=user["auth"],
+            suspended=bool(user["suspended"]),
+            confirmed=bool(user["confirmed"]),
+            lang=user["lang"],
+            theme=user["theme"],
+            timezone=user["timezone"],
+            mailformat=user["mailformat"],
+            trackforums=user["trackforums"],
+        )
     if user["description"]:
         d["description"] = user["description"]
         d["descriptionformat"] = user["descriptionformat"]
@@ -202,7 +209,8 @@ def user_details(call: Call, user: Record, *, displayvalue: bool = True,
     if own and include_prefs:
         prefs: list[dict[str, Any]] = [
             {"name": name, "value": value}
-            for (uid, name), value in state.preferences.items() if uid == user["id"]
+            for (uid, name), value in state.preferences.items()
+            if uid == user["id"]
         ]
         prefs.append({"name": "_lastloaded", "value": state.now()})
         d["preferences"] = prefs
@@ -246,17 +254,41 @@ def create_users(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
                 policy = password_policy_errors(u.get("password", ""))
                 if policy and state.config.passwordpolicy:
                     raise moodle_exception(policy, f"error/{policy}")
-            fields = {k: u[k] for k in (
-                "auth", "firstname", "lastname", "email", "maildisplay", "city", "country",
-                "timezone", "description", "firstnamephonetic", "lastnamephonetic",
-                "middlename", "alternatename", "idnumber", "institution", "department",
-                "phone1", "phone2", "address", "lang", "calendartype", "theme", "mailformat",
-            ) if k in u}
+            fields = {
+                k: u[k]
+                for k in (
+                    "auth",
+                    "firstname",
+                    "lastname",
+                    "email",
+                    "maildisplay",
+                    "city",
+                    "country",
+                    "timezone",
+                    "description",
+                    "firstnamephonetic",
+                    "lastnamephonetic",
+                    "middlename",
+                    "alternatename",
+                    "idnumber",
+                    "institution",
+                    "department",
+                    "phone1",
+                    "phone2",
+                    "address",
+                    "lang",
+                    "calendartype",
+                    "theme",
+                    "mailformat",
+                )
+                if k in u
+            }
             now = state.now()
             fields.setdefault("maildisplay", 2)
             fields.setdefault("mailformat", 1)
-            rec = seed.add_user(state, u["username"], timecreated=now, timemodified=now,
-                                password="hashed", **fields)
+            rec = seed.add_user(
+                state, u["username"], timecreated=now, timemodified=now, password="hashed", **fields
+            )
             save_profile_data(state, rec["id"], u.get("customfields", []))
             if u.get("createpassword"):
                 state.preferences[(rec["id"], "auth_forcepasswordchange")] = "1"
@@ -279,14 +311,18 @@ def update_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                 existing = state.users.get(u["id"])
                 if existing is None:
                     raise moodle_exception("invaliduserid", "Invalid user ID")
-                if (existing["id"] != call.userid and state.is_siteadmin(existing["id"])
-                        and not state.is_siteadmin(call.userid)):
+                if (
+                    existing["id"] != call.userid
+                    and state.is_siteadmin(existing["id"])
+                    and not state.is_siteadmin(call.userid)
+                ):
                     raise moodle_exception("usernotupdatedadmin", "Cannot update admin accounts")
                 if existing["deleted"]:
                     raise moodle_exception("usernotupdateddeleted", "Cannot update deleted user")
                 if existing["username"] == "guest":
-                    raise moodle_exception("usernotupdatedguest",
-                                           "Cannot update the guest user account")
+                    raise moodle_exception(
+                        "usernotupdatedguest", "Cannot update the guest user account"
+                    )
                 if "email" in u and u["email"] != existing["email"]:
                     if not validate_email(u["email"]):
                         raise moodle_exception("useremailinvalid", "Invalid email address")
@@ -295,18 +331,27 @@ def update_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                         for x in state.users.values()
                     ):
                         raise moodle_exception("useremailduplicate", "Duplicate address")
-                if "username" in u and u["username"] != existing["username"] and any(
-                    x["username"] == u["username"] for x in state.users.values()
+                if (
+                    "username" in u
+                    and u["username"] != existing["username"]
+                    and any(x["username"] == u["username"] for x in state.users.values())
                 ):
-                    raise moodle_exception("usernameexists", "This username already exists, "
-                                           "choose another")
-                if "password" in u and u["password"]:
+                    raise moodle_exception(
+                        "usernameexists", "This username already exists, choose another"
+                    )
+                if u.get("password"):
                     policy = password_policy_errors(u["password"])
                     if policy and state.config.passwordpolicy:
                         raise moodle_exception(policy, f"error/{policy}")
                 for key, value in u.items():
-                    if key in ("id", "customfields", "preferences", "password", "userpicture",
-                               "interests"):
+                    if key in (
+                        "id",
+                        "customfields",
+                        "preferences",
+                        "password",
+                        "userpicture",
+                        "interests",
+                    ):
                         continue
                     existing[key] = bool(value) if key == "suspended" else value
                 existing["timemodified"] = state.now()
@@ -314,8 +359,14 @@ def update_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                 for pref in u.get("preferences", []):
                     state.preferences[(existing["id"], pref["type"])] = pref["value"]
         except MoodleError as err:
-            warnings.append({"item": "user", "itemid": u["id"], "warningcode": err.errorcode,
-                             "message": err.message})
+            warnings.append(
+                {
+                    "item": "user",
+                    "itemid": u["id"],
+                    "warningcode": err.errorcode,
+                    "message": err.message,
+                }
+            )
     return {"warnings": warnings}
 
 
@@ -349,8 +400,9 @@ def delete_users(call: Call, params: dict[str, Any]) -> None:
             if user is None or user["deleted"]:
                 raise invalid_user()
             if state.is_siteadmin(userid):
-                raise moodle_exception("useradminodelete",
-                                       "Administrator accounts cannot be deleted.")
+                raise moodle_exception(
+                    "useradminodelete", "Administrator accounts cannot be deleted."
+                )
             if userid == call.userid:
                 raise moodle_exception("usernotdeletederror", "User not deleted - error")
             delete_user(state, user)
@@ -396,9 +448,14 @@ def get_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     conditions: list[tuple[str, str]] = []
     for crit in params["criteria"]:
         if crit["key"] not in allowed:
-            warnings.append({"item": crit["key"], "warningcode": "invalidfieldparameter",
-                             "message": "The search key '" + crit["key"] + "' is not supported, "
-                             "look at the web service documentation"})
+            warnings.append(
+                {
+                    "item": crit["key"],
+                    "warningcode": "invalidfieldparameter",
+                    "message": "The search key '" + crit["key"] + "' is not supported, "
+                    "look at the web service documentation",
+                }
+            )
             continue
         conditions.append((crit["key"], crit["value"]))
 
