@@ -13,7 +13,7 @@ from typing import Any
 
 from lemma_pkg.config import SiteConfig
 from lemma_pkg.errors import EXIT_CONFIG, EXIT_OK, EXIT_REMOTE, ConfigError
-from lemma_pkg.moodle.client import MoodleClient
+from lemma_pkg.moodle.client import BASE_FIELDS, MoodleClient
 from lemma_pkg.moodle.errors import (
     SERVICES_PATH,
     MoodleConfigError,
@@ -25,7 +25,11 @@ from lemma_pkg.moodle.functions import (
     MIN_RELEASE,
     MIN_VERSION,
 )
+from lemma_pkg.moodle.retry import RetryPolicy
 from lemma_pkg.moodle.site import SiteInfo, get_site_info
+
+#: doctor reports the site as it is now: one quick retry, no long waits.
+DOCTOR_RETRY = RetryPolicy(attempts=2, backoff=0.2, max_backoff=0.2, max_retry_after=5.0)
 
 #: Below this, warn that a compiled course with media may not fit.
 SMALL_UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -272,6 +276,30 @@ def check_manual_enrolment(client: MoodleClient, info: SiteInfo, course: str | N
     )
 
 
+def check_max_input_vars(client: MoodleClient, info: SiteInfo) -> Check:
+    """Send one harmless read with as many form fields as lemma's batches use, its own user id
+    last: PHP's ``max_input_vars`` drops fields past its limit without a word, so if the last
+    value is lost the user is missing from the answer."""
+    name = "max_input_vars"
+    if "core_user_get_users_by_field" not in info.functions:
+        return Check(
+            name, Status.SKIP, "not checked (core_user_get_users_by_field missing)", required=False
+        )
+    n = client.max_fields
+    values = ["0"] * (n - BASE_FIELDS - 2) + [str(info.userid)]  # + "field" = n fields
+    found = client.call("core_user_get_users_by_field", {"field": "id", "values": values})
+    if any(isinstance(u, dict) and u.get("id") == info.userid for u in found or []):
+        return Check(name, Status.OK, f"the site accepts requests of {n} form fields")
+    return Check(
+        name,
+        Status.FAIL,
+        f"the site silently drops form fields of a {n}-field request: PHP's max_input_vars "
+        "is lower than lemma's batches, so rows would be lost without an error",
+        "set max_input_vars = 5000 (Moodle's requirement) or more in the web server's php.ini "
+        "and restart PHP",
+    )
+
+
 def check_companion(info: SiteInfo) -> Check:
     mine = {n: v for n, v in info.functions.items() if n.startswith(COMPANION_PREFIX)}
     if mine:
@@ -307,9 +335,8 @@ def run_doctor(
         return report
     url, token = cfg.require()
     try:
-        client = MoodleClient(
-            url, token, allow_insecure_http=allow_insecure_http, **(client_kwargs or {})
-        )
+        kwargs: dict[str, Any] = {"retry": DOCTOR_RETRY, **(client_kwargs or {})}
+        client = MoodleClient(url, token, allow_insecure_http=allow_insecure_http, **kwargs)
     except ConfigError as exc:
         report.checks[0] = Check("config", Status.FAIL, exc.message, exc.hint or "")
         return report
@@ -338,6 +365,10 @@ def run_doctor(
             report.checks.append(
                 Check("manual enrolment", Status.FAIL, exc.message, exc.hint or "")
             )
+        try:
+            report.checks.append(check_max_input_vars(client, info))
+        except MoodleError as exc:
+            report.checks.append(Check("max_input_vars", Status.FAIL, exc.message, exc.hint or ""))
         report.checks.append(check_companion(info))
     return report
 

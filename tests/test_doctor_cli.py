@@ -191,3 +191,45 @@ def test_help_and_formats_exist(fmt: str) -> None:
     result = CliRunner().invoke(main, ["doctor", "--help"])
     assert result.exit_code == 0
     assert fmt in result.output and "--insecure-http" in result.output
+
+
+def test_low_max_input_vars_is_found(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
+    fake_moodle.faults.max_input_vars(1000)
+    result = doctor(fake_moodle, tmp_path, "--insecure-http")
+    assert result.exit_code == 3
+    assert line(result, "max_input_vars").split(None, 2)[::2] == [
+        "FAIL",
+        line(result, "max_input_vars").split(None, 2)[2],
+    ]
+    assert "the site silently drops form fields" in line(result, "max_input_vars")
+    assert "set max_input_vars = 5000" in result.stdout
+
+
+def test_max_input_vars_probe_sends_exactly_the_batch_size(
+    fake_moodle: FakeMoodle, tmp_path: Path
+) -> None:
+    result = doctor(fake_moodle, tmp_path, "--insecure-http")
+    assert "the site accepts requests of 4000 form fields" in line(result, "max_input_vars")
+    probe = [
+        r
+        for r in fake_moodle.requests
+        if ("wsfunction", "core_user_get_users_by_field") in r.fields
+    ]
+    assert len(probe) == 1 and len(probe[0].fields) == 4000
+
+
+def test_very_verbose_traces_mask_the_token(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
+    runner = CliRunner(
+        env={
+            "LEMMA_CONFIG": str(tmp_path / "absent.toml"),
+            "LEMMA_URL": fake_moodle.url,
+            "LEMMA_TOKEN": fake_moodle.admin_token,
+            "LEMMA_PROFILE": None,
+        }
+    )
+    with contextlib.chdir(tmp_path):
+        result = runner.invoke(main, ["-vv", "doctor", "--insecure-http"])
+    assert result.exit_code == 0
+    assert "POST http://127.0.0.1" in result.stderr
+    assert "wstoken='****" in result.stderr
+    assert fake_moodle.admin_token not in result.output
