@@ -17,6 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Load the checks module before `def preflight` below: importing the submodule of the same
+# name later would rebind the package attribute `preflight` from the function to the module.
+import lemma_pkg.mbz.preflight as _preflight_checks  # noqa: F401
 from lemma_pkg.content.model import Course, DataFile, Label, Page, Quiz
 from lemma_pkg.diagnostics import Diagnostic
 from lemma_pkg.errors import BuildError
