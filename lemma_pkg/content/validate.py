@@ -11,18 +11,16 @@ from lemma_pkg.diagnostics import Diagnostic
 def validate_project(path: Path) -> list[Diagnostic]:
     """Diagnostics of the course at ``path``: sources (including GIFT lint) and backup checks.
 
-    Backup checks (:mod:`lemma_pkg.mbz.preflight`) need a course model, so they run only
+    Backup checks (:func:`lemma_pkg.mbz.preflight`) need a course model, so they run only
     when the sources have no errors. Nothing is written.
     """
-    # The module, not the package function `lemma_pkg.mbz.preflight`: importing the
-    # submodule of the same name rebinds that package attribute to the module.
-    from lemma_pkg.mbz.preflight import check_course
+    from lemma_pkg.mbz import preflight
 
     result = load_course(path)
     diags = list(result.diagnostics)
     if result.course is not None:
         disabled = set(result.lint.disable)
         diags.extend(
-            d for d in check_course(result.course) if d.is_error or d.code not in disabled
+            d for d in preflight(result.course) if d.is_error or d.code not in disabled
         )
     return sorted(diags, key=Diagnostic.sort_key)
