@@ -317,7 +317,8 @@ CASES = [
         17,
         17,
         codes.BAD_COMPLETION,
-        'completion "pass" needs a pass grade',
+        'completion "pass" is not possible here; use one of none, manual, view, grade',
+        'completion "pass" needs "pass: <percent>"',
     ),
     Case(
         "bad-citation",

@@ -608,7 +608,11 @@ class _Loader:
         )
 
     def _completion(
-        self, f: Fields, default: CompletionMode, allowed: tuple[CompletionMode, ...]
+        self,
+        f: Fields,
+        default: CompletionMode,
+        allowed: tuple[CompletionMode, ...],
+        hint: str = "",
     ) -> CompletionMode:
         value = f.choice("completion", COMPLETION_MODES, None)
         if value is not None and value not in allowed:
@@ -616,6 +620,7 @@ class _Loader:
                 f.raw("completion") or f.node,
                 codes.BAD_COMPLETION,
                 f'completion "{value}" is not possible here; use one of {", ".join(allowed)}',
+                hint,
             )
             value = None
         if not self.completion_tracking:
@@ -781,20 +786,12 @@ class _Loader:
         allowed: tuple[CompletionMode, ...] = ("none", "manual", "view", "grade")
         if pass_percent is not None:
             allowed = (*allowed, "pass")
-        if f.choice("completion", COMPLETION_MODES, None) == "pass" and pass_percent is None:
-            f.error(
-                f.raw("completion") or f.node,
-                codes.BAD_COMPLETION,
-                'completion "pass" needs a pass grade',
-                'add "pass: <percent>" to the quiz, or use completion: grade',
-            )
-            f.used.discard("completion")
-            default: CompletionMode = "grade"
-            completion: CompletionMode = "none" if not self.completion_tracking else default
-            f.used.add("completion")
-        else:
-            default = "pass" if pass_percent is not None else "grade"
-            completion = self._completion(f, default, allowed)
+        completion = self._completion(
+            f,
+            "pass" if pass_percent is not None else "grade",
+            allowed,
+            "" if pass_percent is not None else 'completion "pass" needs "pass: <percent>"',
+        )
         visible = f.flag("visible", True)
         questions: tuple[dict[str, Any], ...] = ()
         derived = ids.derive(slug, gift.stem if gift else "quiz")
