@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -259,6 +260,33 @@ def test_write_reset_is_reread_then_resent(fake_moodle: FakeMoodle) -> None:
         )
     assert looked == [1]
     assert out[0]["name"] == "R"
+
+
+def test_write_that_timed_out_but_went_through_is_not_resent(fake_moodle: FakeMoodle) -> None:
+    # The answer is lost (read timeout) but Moodle applies the write: the re-read finds it.
+    fake_moodle.faults.latency(0.3)
+
+    def reconcile() -> object:
+        fake_moodle.faults.latency(0)
+        for _ in range(500):  # let the fake finish the write it is sleeping on
+            if any(c.get("idnumber") == "LATE" for c in fake_moodle.state.categories.values()):
+                break
+            time.sleep(0.01)
+        found = client.call(
+            "core_course_get_categories", {"criteria": [{"key": "idnumber", "value": "LATE"}]}
+        )
+        return [{"id": c["id"], "name": c["name"]} for c in found] or None
+
+    client = client_for(fake_moodle, timeout=(2.0, 0.1))
+    with client:
+        out = client.call(
+            "core_course_create_categories",
+            {"categories": [{"name": "Late", "idnumber": "LATE"}]},
+            reconcile=reconcile,
+        )
+    assert out[0]["name"] == "Late"
+    creates = [r for r in fake_moodle.requests if r.wsfunction == "core_course_create_categories"]
+    assert len(creates) == 1
 
 
 def test_timeout_on_every_call(fake_moodle: FakeMoodle) -> None:

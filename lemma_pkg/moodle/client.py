@@ -99,7 +99,7 @@ def normalise_site_url(url: str, *, allow_insecure_http: bool = False) -> str:
             "give the address of the Moodle front page only (a token never goes in a URL)",
         )
     path = parts.path.rstrip("/")
-    for suffix in (REST_PATH, UPLOAD_PATH, "/login/index.php", "/index.php", "/admin"):
+    for suffix in (REST_PATH, UPLOAD_PATH, "/login/index.php", "/index.php"):
         if path.endswith(suffix):
             path = path[: -len(suffix)]
     if parts.scheme == "http":
@@ -234,7 +234,8 @@ class MoodleClient:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             http_log.debug("POST %s %s", url, self._trace_fields(data))
         started = time.monotonic()
-        self.requests_sent += 1
+        with self._lock:
+            self.requests_sent += 1
         try:
             resp = self._session().post(
                 url,
@@ -273,7 +274,7 @@ class MoodleClient:
             if isinstance(data, MultipartBody):
                 data.close()
         elapsed = time.monotonic() - started
-        text = resp.text
+        text = resp.content.decode("utf-8", errors="replace")  # Moodle always sends UTF-8
         http_log.debug(
             "← %d %s in %.3f s, %d bytes: %s",
             resp.status_code,
@@ -335,7 +336,16 @@ class MoodleClient:
                             wsfunction=wsfunction,
                             errorcode=err.errorcode,
                         ) from err
-                    found = reconcile()
+                    try:
+                        found = reconcile()
+                    except MoodleError as again:
+                        raise OutcomeUnknownError(
+                            f"{err.message} — the change may or may not have been applied, "
+                            f"and looking it up failed too: {again.message}",
+                            "check the site before running the command again",
+                            wsfunction=wsfunction,
+                            errorcode=err.errorcode,
+                        ) from again
                     if found is not None:
                         log.info("%s: the call had gone through after all", wsfunction)
                         return found
