@@ -27,6 +27,17 @@ from lemma_pkg.moodle.enrol import (
     unenrol_users,
 )
 from lemma_pkg.moodle.files import FilePart, get_draft_files, upload_files
+from lemma_pkg.moodle.grades import get_grade_items
+from lemma_pkg.moodle.groups import (
+    CohortMember,
+    GroupMember,
+    add_cohort_members,
+    add_group_members,
+    create_cohorts,
+    create_groups,
+    get_course_groups,
+)
+from lemma_pkg.moodle.quiz import get_quizzes_by_courses, get_user_attempts, get_user_best_grade
 from lemma_pkg.moodle.retry import RetryPolicy
 from lemma_pkg.moodle.users import NewUser, create_users, get_users_by_field, update_users
 from tests.fake_moodle import FakeMoodle
@@ -194,3 +205,74 @@ def test_uploaded_files_are_in_the_draft_area(client: MoodleClient) -> None:
     assert result.itemid is not None
     files = get_draft_files(client, result.files[0].contextid, result.itemid)
     assert sorted((f["filename"], f["filesize"]) for f in files) == [("a.txt", 3), ("b.txt", 2)]
+
+
+def test_groups_create_find_add_members(fake_moodle_reset: FakeMoodle) -> None:
+    from tests.fake_moodle import seed
+
+    # core_group_get_course_groups is optional: not in the recorded site's service.
+    token = fake_moodle_reset.issue_token(
+        "admin", [*seed.SERVICE_FUNCTIONS, "core_group_get_course_groups"]
+    )
+    client = MoodleClient(fake_moodle_reset.url, token, allow_insecure_http=True, retry=FAST)
+    created = create_users(client, [_user("gina"), _user("hugo")])
+    enrol_users(client, [{"roleid": 5, "userid": u["id"], "courseid": 2} for u in created])
+    (group,) = create_groups(
+        client, [{"courseid": 2, "name": "Intake A", "description": "", "idnumber": "A"}]
+    )
+    assert group["name"] == "Intake A" and group["courseid"] == 2
+    assert [g["name"] for g in get_course_groups(client, 2)] == ["Intake A"]
+    members: list[GroupMember] = [{"groupid": group["id"], "userid": u["id"]} for u in created]
+    add_group_members(client, members)
+    add_group_members(client, members[:1])  # already a member: a no-op
+    with pytest.raises(E.InvalidParameterError):  # student1 is not enrolled in REF1
+        add_group_members(client, [{"groupid": group["id"], "userid": 3}])
+    with pytest.raises(E.InvalidParameterError):  # same name again
+        create_groups(client, [{"courseid": 2, "name": "Intake A", "description": "x"}])
+
+
+def test_cohorts_and_per_row_warnings(client: MoodleClient) -> None:
+    (cohort,) = create_cohorts(
+        client,
+        [
+            {
+                "categorytype": {"type": "system", "value": ""},
+                "name": "LEMMA 2026",
+                "idnumber": "L26",
+                "visible": 1,
+            }
+        ],
+    )
+    assert cohort["idnumber"] == "L26" and cohort["visible"] is True
+    create_users(client, [_user("ivy")])
+    member: CohortMember = {
+        "cohorttype": {"type": "idnumber", "value": "L26"},
+        "usertype": {"type": "username", "value": "ivy"},
+    }
+    assert add_cohort_members(client, [member]) == []
+    warnings = add_cohort_members(client, [member])
+    assert [w["warningcode"] for w in warnings] == ["3"]
+
+
+def test_quiz_attempts_best_grade_and_grades(
+    fake_moodle_reset: FakeMoodle, client: MoodleClient
+) -> None:
+    from tests.fake_moodle import seed
+
+    state = fake_moodle_reset.state
+    with state.lock:
+        seed.enrol(state, 3, 2)
+    (quiz,) = get_quizzes_by_courses(client, [2])
+    assert quiz["coursemodule"] == 6
+    assert get_user_attempts(client, quiz["id"], 3) == []
+    with state.lock:
+        seed.record_quiz_attempt(state, quiz["id"], 3, 10.0)
+    attempts = get_user_attempts(client, quiz["id"], 3)
+    assert [a["state"] for a in attempts] == ["finished"]
+    assert attempts[0]["sumgrades"] == 10.0
+    best = get_user_best_grade(client, quiz["id"], 3)
+    assert best["hasgrade"] is True and best["grade"] == pytest.approx(9.09091, abs=1e-4)
+    usergrades = get_grade_items(client, 2)
+    assert [u["userid"] for u in usergrades] == [3]
+    quiz_item = next(i for i in usergrades[0]["gradeitems"] if i.get("itemmodule") == "quiz")
+    assert quiz_item["graderaw"] == pytest.approx(9.09091, abs=1e-4)

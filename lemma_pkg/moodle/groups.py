@@ -13,7 +13,8 @@ from lemma_pkg.moodle.types import WsWarning, warnings_of
 class NewGroup(TypedDict):
     courseid: int
     name: str
-    description: NotRequired[str]
+    #: Required by Moodle 4.5 (may be "").
+    description: str
     descriptionformat: NotRequired[int]
     idnumber: NotRequired[str]
     enrolmentkey: NotRequired[str]
