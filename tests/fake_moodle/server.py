@@ -136,6 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake._log(self._logged)
         faults = fake.faults
         if faults.latency_seconds:
+            faults.fired.append("latency")
             time.sleep(faults.latency_seconds)
         if faults.take(("reset",), endpoint, wsfunction):
             self._reset()
