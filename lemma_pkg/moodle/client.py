@@ -15,6 +15,7 @@ import ipaddress
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -116,6 +117,15 @@ def normalise_site_url(url: str, *, allow_insecure_http: bool = False) -> str:
                 "such as 127.0.0.1, e.g. a local test site)",
             )
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+#: Secrets Moodle itself puts in answers (site info's userprivateaccesskey, mobile private
+#: tokens): masked in ``-vv`` traces.
+_SECRET_JSON = re.compile(r'("(?:userprivateaccesskey|privatetoken|token|wstoken)"\s*:\s*")[^"]*"')
+
+
+def _mask_json_secrets(text: str) -> str:
+    return _SECRET_JSON.sub(r'\1****"', text)
 
 
 def _not_sent(exc: BaseException) -> bool:
@@ -281,7 +291,7 @@ class MoodleClient:
             resp.headers.get("Content-Type", "-"),
             elapsed,
             len(resp.content),
-            self._redact(text[:600]),
+            _mask_json_secrets(self._redact(text[:600])),
         )
         retry_after = parse_retry_after(resp.headers.get("Retry-After"))
         if resp.status_code != 200:
