@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from lemma_pkg.cli.output import diagnostics_format_option, emit_diagnostics, strict_option
+
 
 @click.group("gift")
 def gift_group() -> None:
@@ -32,3 +34,47 @@ def parse_command(file: Path, fmt: str) -> None:
     doc = parse_file(file)
     data = moodle_json(doc)
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+@gift_group.command("lint")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@strict_option
+@diagnostics_format_option
+@click.option(
+    "--no-require-feedback",
+    is_flag=True,
+    help="Do not require feedback on every answer of graded questions (rule GIFT042).",
+)
+@click.option(
+    "--disable",
+    "disable",
+    multiple=True,
+    metavar="RULES",
+    help="Rule ids or names to turn off (comma-separated; repeatable).",
+)
+def lint_command(
+    files: tuple[Path, ...],
+    strict: bool,
+    fmt: str,
+    no_require_feedback: bool,
+    disable: tuple[str, ...],
+) -> None:
+    """Report every problem in GIFT FILES: what Moodle rejects or crashes on, its checks
+    after parsing, and the traps it accepts silently. Exit 1 on errors (warnings too with
+    --strict). See docs/gift-rules.md or `lemma gift rules`."""
+    from lemma_pkg.gift import LintConfig, lint_file
+
+    codes = frozenset(c.strip() for spec in disable for c in spec.split(",") if c.strip())
+    config = LintConfig(require_feedback=not no_require_feedback, disabled=codes)
+    diags = []
+    for f in files:
+        diags.extend(lint_file(f, display=str(f), config=config))
+    raise SystemExit(emit_diagnostics(diags, fmt, strict))
+
+
+@gift_group.command("rules")
+def rules_command() -> None:
+    """Print the GIFT lint rules reference (Markdown)."""
+    from lemma_pkg.gift.rules import rules_markdown
+
+    sys.stdout.write(rules_markdown())

@@ -1,27 +1,740 @@
-"""GIFT linter (placeholder, replaced below)."""
+"""The GIFT linter: every problem in one run, each at the exact token.
+
+It works on the Moodle-exact parse (:mod:`lemma_pkg.gift.reader`), so it knows what Moodle
+will do with every block: errors for what Moodle rejects or crashes on, the checks Moodle
+only makes after parsing (grade list, 100% answers, counts), and warnings for the silent
+traps (questions Moodle imports with a wrong result). Blocks are independent, so one
+mistake gives one diagnostic: when a block is two questions merged by a missing blank
+line, only that is reported for the block.
+
+Disable comments (comment lines, which Moodle ignores):
+``// lemma: disable=GIFT012,no-correct-answer`` (the question it is in or, on a block of
+comments alone, the next question), ``// lemma: disable-next-line=…`` and
+``// lemma: disable-file=…``.
+"""
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
-from lemma_pkg.diagnostics import Diagnostic, Severity
-from lemma_pkg.gift.ast import GiftDocument
+from lemma_pkg.diagnostics import Diagnostic
+from lemma_pkg.gift.ast import Answer, GiftBlock, GiftDocument, Position, TextPart
+from lemma_pkg.gift.reader import FORMAT_HTML, FORMAT_MARKDOWN, SENT, TF_ANSWERS
+from lemma_pkg.gift.rules import RULES_BY_CODE, RULES_BY_NAME
+from lemma_pkg.gift.source import Source
 
 
 @dataclass(frozen=True)
 class LintConfig:
+    """Course-level lint settings (``course.yaml`` ``lint:``)."""
+
     require_feedback: bool = True
-    disabled: frozenset[str] = field(default_factory=frozenset)
+    disabled: frozenset[str] = field(default_factory=frozenset)  # rule ids or names
+
+
+# Moodle's grade list (question_bank::fraction_options_full).
+_RAW_FRACTIONS: Final = (
+    1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25,
+    0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0,
+)  # fmt: skip
+GRADES: Final = tuple(sorted({*_RAW_FRACTIONS, *(-f for f in _RAW_FRACTIONS)}))
+
+_DIRECTIVE_RE: Final = re.compile(
+    r"//\s*lemma:\s*(disable-file|disable-next-line|disable)\s*=\s*([A-Za-z0-9_,\- ]+)"
+)
+_CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BARE_CR_RE: Final = re.compile(r"\r(?!\n|\Z)")
+_FORMAT_ANYWHERE_RE: Final = re.compile(r"\[(html|moodle|plain|markdown)\]")
+_NEAR_FORMATS: Final = frozenset(
+    {"html", "moodle", "plain", "markdown", "md", "text", "txt", "wiki", "htm", "mark down"}
+)
+_PUNCT_ONLY_RE: Final = re.compile(r"[\W_]+", re.UNICODE)
+_CONTEXT_PREFIXES: Final = ("$course$", "$system$", "$module$", "$coursecategory$")
+_ID_OPEN_RE: Final = re.compile(r"\[(id|tag):")
+_TAG_RE: Final = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f]|)+)\]")
+_ID_RE: Final = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
+_BAD_ESCAPE_RE: Final = re.compile(r"(?<!\\)(?:\\\\)*\\%")
+_ORDER_BAD_OPTIONS: Final = ("LONGEST_ORDERED_SUBSET", "_OR_NOTHING")
+_WS: Final = " \t\n\r\x0b\x0c"
+
+
+def nearest_grade(fraction: float) -> float:
+    return min(GRADES, key=lambda g: abs(g - fraction))
+
+
+def grade_ok(fraction: float) -> bool:
+    return any(abs(fraction - g) < 0.00001 for g in GRADES)
+
+
+def percent(fraction: float) -> str:
+    return f"{fraction * 100:.5f}".rstrip("0").rstrip(".")
+
+
+class _Collector:
+    """Diagnostics of one file, with what disable comments need to filter them."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.items: list[tuple[Diagnostic, int]] = []  # (diagnostic, block index or -1)
+        self.block = -1
+
+    def add(self, code: str, pos: Position | tuple[int, int], message: str, hint: str = "") -> None:
+        rule = RULES_BY_CODE[code]
+        if isinstance(pos, Position):
+            line, col = pos.line, pos.column
+        else:
+            line, col = pos
+        d = Diagnostic(self.display, line, col, rule.severity, code, message, hint or rule.hint)
+        self.items.append((d, self.block))
+
+
+def _codes(spec: str) -> set[str]:
+    out: set[str] = set()
+    for part in re.split(r"[,\s]+", spec.strip()):
+        if not part:
+            continue
+        if part.upper() in RULES_BY_CODE:
+            out.add(part.upper())
+        elif part.lower() in RULES_BY_NAME:
+            out.add(RULES_BY_NAME[part.lower()].code)
+        elif part.lower() == "all":
+            out.update(RULES_BY_CODE)
+    return out
 
 
 def lint_document(
-    doc: GiftDocument, display: str, config: LintConfig | None = None, data: bytes | None = None
+    doc: GiftDocument,
+    display: str,
+    config: LintConfig | None = None,
+    data: bytes | None = None,
 ) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    for b in doc.blocks:
-        if b.problem is not None:
-            p = b.pos(b.problem.offset)
-            out.append(
-                Diagnostic(display, p.line, p.column, Severity.ERROR, "GIFT001", b.problem.message)
+    """Every diagnostic for a parsed document, sorted, disable comments applied."""
+    cfg = config or LintConfig()
+    out = _Collector(display)
+    if doc.read_error is not None:
+        out.add("GIFT002", (0, 0), f"cannot read the file: {doc.read_error}")
+        return [d for d, _ in out.items]
+    if doc.decode_error is not None:
+        e = doc.decode_error
+        out.add(
+            "GIFT001",
+            (e.line, e.column),
+            f"the file is not UTF-8: {e.reason}; Moodle refuses the whole file",
+        )
+        return [d for d, _ in out.items]
+    src = doc.source
+    assert src is not None
+    file_off, block_off, line_off = _directives(doc)
+    _file_checks(src, out)
+    category = ""
+    ids: dict[tuple[str, str], int] = {}
+    for i, gb in enumerate(doc.blocks):
+        out.block = i
+        if gb.kind == "skipped":
+            continue
+        if gb.kind == "category":
+            category = gb.category or ""
+            _check_category(gb, out)
+            continue
+        _check_block(gb, out, cfg)
+        if gb.idnumber and gb.kind == "question":
+            key = (category, gb.idnumber)
+            if key in ids:
+                out.add(
+                    "GIFT019",
+                    _comment_pos(gb, "[id:"),
+                    f"id {gb.idnumber!r} is already used on line {ids[key]} in this category; "
+                    "Moodle drops the second one",
+                )
+            else:
+                ids[key] = gb.first_line
+        _check_comments(gb, out)
+    disabled = _codes(" ".join(cfg.disabled)) | file_off
+    result = []
+    for d, bi in out.items:
+        if d.code in disabled:
+            continue
+        if bi >= 0 and d.code in block_off.get(bi, ()):
+            continue
+        if d.code in line_off.get(d.line, ()):
+            continue
+        result.append(d)
+    result.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _directives(doc: GiftDocument) -> tuple[set[str], dict[int, set[str]], dict[int, set[str]]]:
+    file_off: set[str] = set()
+    block_off: dict[int, set[str]] = {}
+    line_off: dict[int, set[str]] = {}
+    pending: set[str] = set()
+    for i, gb in enumerate(doc.blocks):
+        if pending and gb.kind != "skipped":
+            block_off.setdefault(i, set()).update(pending)
+            pending = set()
+        for k, c in gb.comments:
+            if "lemma:" not in c:
+                continue
+            m = _DIRECTIVE_RE.match(c)
+            if m is None:
+                continue
+            codes = _codes(m.group(2))
+            if m.group(1) == "disable-file":
+                file_off |= codes
+            elif m.group(1) == "disable-next-line":
+                line = gb.block.line_indexes[k] + 1
+                nxt = gb.block.line_indexes[k + 1] + 1 if k + 1 < len(gb.block.lines) else line + 1
+                line_off.setdefault(nxt, set()).update(codes)
+            elif gb.kind == "skipped":
+                pending |= codes
+            else:
+                block_off.setdefault(i, set()).update(codes)
+    return file_off, block_off, line_off
+
+
+# --------------------------------------------------------------------------- the file
+
+
+def _file_pos(src: Source, offset: int) -> tuple[int, int]:
+    """(line, column) of a character offset in ``src.text``."""
+    offs = src.line_offsets
+    k = bisect_right(offs, offset) - 1
+    return k + 1, offset - offs[k] + 1
+
+
+def _file_checks(src: Source, out: _Collector) -> None:
+    text = src.text
+    if "\ufeff" in text:
+        i = text.find("\ufeff")
+        while i != -1:
+            out.add(
+                "GIFT043",
+                _file_pos(src, i),
+                "byte-order mark (U+FEFF) inside the file; Moodle keeps it as text",
             )
-    return out
+            i = text.find("\ufeff", i + 1)
+    if src.newline == "\r":
+        out.add(
+            "GIFT044",
+            (1, 0),
+            "CR-only (old Mac) line endings; Moodle reads them only when the file has no LF at all",
+        )
+    elif "\r" in text:
+        m = _BARE_CR_RE.search(text)
+        if m is not None:
+            n = len(_BARE_CR_RE.findall(text))
+            out.add(
+                "GIFT044",
+                _file_pos(src, m.start()),
+                f"bare CR (carriage return without LF){f' ({n} in the file)' if n > 1 else ''}: "
+                "Moodle does not treat it as a line break",
+            )
+    if _CONTROL_RE.search(text):
+        seen: set[int] = set()
+        for m in _CONTROL_RE.finditer(text):
+            line, col = _file_pos(src, m.start())
+            if line in seen:
+                continue
+            seen.add(line)
+            out.add(
+                "GIFT045",
+                (line, col),
+                f"control character U+{ord(m.group()):04X} in the text",
+            )
+    for i, raw in enumerate(src.lines):
+        if raw.strip(" \t\n\r\x00\x0b") == "0":
+            out.add(
+                "GIFT032",
+                (i + 1, len(raw) - len(raw.lstrip(" \t\n\r\x00\x0b")) + 1),
+                "a line that is just '0' is a blank line for Moodle (PHP empty('0')): it splits "
+                "the question here",
+            )
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _comment_pos(gb: GiftBlock, needle: str) -> Position:
+    for k, c in gb.comments:
+        i = c.find(needle)
+        if i != -1:
+            p = gb.line_pos(k)
+            return Position(p.line, p.column + i, p.offset + i)
+    return gb.line_pos(0)
+
+
+def _check_comments(gb: GiftBlock, out: _Collector) -> None:
+    for k, c in gb.comments:
+        if "[" not in c:
+            continue
+        opens = [m.start() for m in _ID_OPEN_RE.finditer(c)]
+        if not opens:
+            continue
+        matched = {m.start() for m in _TAG_RE.finditer(c)} | {m.start() for m in _ID_RE.finditer(c)}
+        p = gb.line_pos(k)
+        for o in opens:
+            if o not in matched:
+                out.add(
+                    "GIFT039",
+                    (p.line, p.column + o),
+                    f"Moodle does not read {c[o : o + 30]!r}: a closing ']' is missing or it holds "
+                    "'<', '>', a backtick or a control character",
+                )
+        for m in _TAG_RE.finditer(c):
+            tag = m.group(1).strip(" \t\n\r\x00\x0b").replace("\\]", "]")
+            problem = ""
+            if not tag:
+                problem = "an empty tag"
+            elif "," in tag:
+                problem = f"tag {tag!r} holds a comma (Moodle tags cannot)"
+            elif len(tag) > 50:
+                problem = f"tag {tag[:20]!r}… is longer than 50 characters"
+            if problem:
+                out.add("GIFT039", (p.line, p.column + m.start()), problem)
+
+
+def _check_category(gb: GiftBlock, out: _Collector) -> None:
+    lines = [ln for ln in gb.block.lines if ln[:2] != "//"]
+    if len(lines) > 1:
+        k = next(i for i, ln in enumerate(gb.block.lines) if ln[:2] != "//" and ln is not lines[0])
+        out.add(
+            "GIFT028",
+            gb.line_pos(k),
+            "this line is part of the category path: $CATEGORY: takes the whole block, so the "
+            "question here is swallowed into the category name",
+            "put a blank line after the $CATEGORY: line",
+        )
+        return
+    path = gb.category or ""
+    pos = gb.line_pos(next(i for i, ln in enumerate(gb.block.lines) if ln[:2] != "//"))
+    if "&&" in path:
+        out.add("GIFT038", pos, "escapes are not decoded in category paths: Moodle keeps '&&0..;'")
+    if path.startswith("$") and not path.startswith(_CONTEXT_PREFIXES):
+        out.add(
+            "GIFT038",
+            pos,
+            f"unknown context prefix in {path!r}: Moodle knows $course$, $system$, $module$ and "
+            "$coursecategory$",
+        )
+    parts = re.split(r"(?<!/)/(?!/)", path)
+    if path and any(not p.strip() for p in parts):
+        out.add("GIFT038", pos, f"empty part in category path {path!r}")
+    if not path:
+        out.add("GIFT038", pos, "empty category path")
+
+
+def _merge_line(gb: GiftBlock) -> int | None:
+    """Index of the block line where a second question starts (missing blank line)."""
+    lines = gb.block.lines
+    if len(lines) < 2:
+        return None
+    joined = gb.joined
+    open_line = close_line = None
+    if gb.brace_open is not None:
+        open_line = joined.count("\n", 0, gb.brace_open)
+    if gb.brace_close is not None:
+        close_line = joined.count("\n", 0, gb.brace_close)
+    first = next((k for k, ln in enumerate(lines) if ln[:2] != "//"), 0)
+    for k in range(first + 1, len(lines)):
+        ln = lines[k]
+        if ln[:2] == "//":
+            continue
+        inside = open_line is not None and close_line is not None and open_line < k <= close_line
+        if ln[:2] == "::" and not inside:
+            return k
+        if close_line is not None and k > close_line and ("{" in ln or ln.startswith("$CATEGORY:")):
+            return k
+    return None
+
+
+def _text_parts(gb: GiftBlock) -> Iterable[TextPart]:
+    if gb.text is not None:
+        yield gb.text
+    if gb.general_feedback is not None:
+        yield gb.general_feedback
+    for a in gb.answers:
+        for t in (a.text, a.feedback, a.feedback2):
+            if t is not None:
+                yield t
+
+
+def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
+    merged = _merge_line(gb)
+    if merged is not None:
+        out.add(
+            "GIFT027",
+            gb.line_pos(merged),
+            "a new question starts here without a blank line before it; Moodle merges it into "
+            "the question above",
+        )
+        if gb.problem is not None and not gb.problem.crash:
+            return
+    if gb.problem is not None:
+        p = gb.problem
+        out.add(p.code, gb.pos(p.offset), p.message)
+        return
+    q = gb.moodle
+    if q is None:
+        return
+    if gb.braces_reversed:
+        out.add(
+            "GIFT035",
+            gb.pos(gb.brace_close or 0),
+            "'}' comes before '{': Moodle pairs the first '{' with this '}' and the question "
+            "comes out garbled",
+        )
+        return
+    # title
+    if gb.title is not None:
+        if not gb.title_closed:
+            out.add(
+                "GIFT029",
+                gb.pos(gb.title.span[0]),
+                "the title has no closing '::'; Moodle drops the '::' and names the question "
+                "from its text",
+            )
+        elif gb.title.raw.strip(_WS) == "":
+            out.add("GIFT030", gb.pos(gb.title.span[0]), "empty title: the question has no name")
+        elif len(gb.title.raw) > 255:
+            out.add(
+                "GIFT018",
+                gb.pos(gb.title.span[0]),
+                f"the title has {len(gb.title.raw)} characters; Moodle cuts names to 255",
+            )
+    # formats
+    for part in _text_parts(gb):
+        _check_format(gb, part, out)
+    # escapes that are not escapes
+    if "\\%" in gb.joined:
+        m = _BAD_ESCAPE_RE.search(gb.joined)
+        if m is not None:
+            out.add(
+                "GIFT037",
+                gb.pos(m.end() - 2),
+                "'\\%' is not a GIFT escape: the backslash stays in the text",
+            )
+    if merged is None:
+        _check_answer_block_shape(gb, out)
+    qtype = gb.qtype
+    if gb.dropped_zero is not None:
+        out.add(
+            "GIFT034",
+            gb.pos(gb.dropped_zero),
+            "Moodle drops this '0' answer (PHP treats '0' as empty)",
+            "write it as '=0'",
+        )
+    if qtype == "multichoice":
+        _check_multichoice(gb, out)
+    elif qtype == "shortanswer":
+        _check_shortanswer(gb, out)
+    elif qtype == "numerical":
+        _check_numerical(gb, out)
+    elif qtype == "match":
+        _check_match(gb, out)
+    elif qtype == "ordering":
+        _check_ordering(gb, out)
+    if qtype in ("multichoice", "shortanswer", "numerical", "match") and merged is None:
+        _check_separators(gb, out)
+    if cfg.require_feedback and qtype in ("multichoice", "shortanswer", "numerical", "truefalse"):
+        _check_feedback(gb, out)
+
+
+def _check_format(gb: GiftBlock, part: TextPart, out: _Collector) -> None:
+    tag = part.tag
+    if tag is not None and not tag.known:
+        name = tag.name.strip().lower()
+        if name in _NEAR_FORMATS:
+            out.add(
+                "GIFT031",
+                gb.pos(tag.span[0]),
+                f"unknown format [{tag.name}]: Moodle keeps it as text (formats are [html], "
+                "[moodle], [plain], [markdown], lower case)",
+            )
+    raw = part.raw
+    if "[" in raw:
+        lead = len(raw) - len(raw.lstrip(_WS))
+        m = _FORMAT_ANYWHERE_RE.search(raw, lead + 1)
+        if m is not None:
+            out.add(
+                "GIFT031",
+                gb.pos(part.span[0] + m.start() - lead),
+                f"[{m.group(1)}] only sets the format at the very start of a text; here it "
+                "stays in the text",
+            )
+    if part.format == FORMAT_HTML and "<" in part.text:
+        msg = _html_problem(part.text)
+        if msg:
+            out.add("GIFT040", gb.pos(part.span[0]), f"[html] text: {msg}")
+    elif part.format == FORMAT_MARKDOWN and part.text.count("```") % 2 == 1:
+        out.add("GIFT041", gb.pos(part.span[0]), "[markdown] text: unclosed ``` code fence")
+
+
+def _html_problem(text: str) -> str:
+    from lxml import etree
+
+    parser = etree.HTMLParser(recover=True)
+    try:
+        etree.fromstring("<div>" + text + "</div>", parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        return str(exc)
+    for err in parser.error_log:
+        msg = str(err.message).strip()
+        if "Tag" in msg and "invalid" in msg:
+            continue  # unknown tags (e.g. <tex>) are fine
+        return msg.replace(": div and", ":").replace("div and ", "")
+    return ""
+
+
+def _check_answer_block_shape(gb: GiftBlock, out: _Collector) -> None:
+    if gb.brace_close is None or not gb.work:
+        return
+    base = gb.text_start
+    work = gb.work
+    close = gb.brace_close - base
+    rest = work[close + 1 :]
+    i = rest.find("{")
+    if i != -1 and gb.exact_positions:
+        out.add(
+            "GIFT025",
+            gb.pos(gb.brace_close + 1 + i),
+            "second '{' in the question: Moodle only reads the first answer block and keeps this "
+            "one as literal text",
+        )
+        return
+    trailing = rest.strip(_WS)
+    if trailing:
+        first = len(rest) - len(rest.lstrip(_WS))
+        if trailing.startswith("//"):
+            out.add(
+                "GIFT026",
+                gb.pos(gb.brace_close + 1 + first),
+                "'//' after '}' is not a comment: it becomes question text and makes this a "
+                "missing-word question",
+            )
+        elif (
+            _PUNCT_ONLY_RE.fullmatch(trailing)
+            and SENT not in trailing
+            and work[: gb.brace_open - base if gb.brace_open is not None else 0].rstrip(_WS)[-1:]
+            in ("?", ":", "")
+        ):
+            out.add(
+                "GIFT026",
+                gb.pos(gb.brace_close + 1 + first),
+                f"text {trailing!r} after '}}' makes this a missing-word question "
+                f"(Moodle shows '…_____{trailing}')",
+                "put the punctuation before the '{'",
+            )
+
+
+def _check_weights(gb: GiftBlock, out: _Collector) -> None:
+    for a in gb.answers:
+        if a.weight is None or a.fraction is None:
+            continue
+        f = float(a.fraction)
+        if not grade_ok(f):
+            near = nearest_grade(f)
+            span = a.weight_span or a.span
+            out.add(
+                "GIFT012",
+                gb.pos(span[0]),
+                f"weight %{a.weight}% is not in Moodle's grade list; Moodle skips the question "
+                f"(nearest allowed: %{percent(near)}%)",
+                f"write %{percent(near)}%",
+            )
+
+
+def _check_multichoice(gb: GiftBlock, out: _Collector) -> None:
+    _check_weights(gb, out)
+    fractions = [float(a.fraction or 0) for a in gb.answers]
+    if not any(f > 0 for f in fractions):
+        out.add(
+            "GIFT020",
+            gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+            "no choice is right (no '=' and no positive weight): no student can get this "
+            "question right",
+        )
+    elif gb.single == 0:
+        total = round(sum(f for f in fractions if f > 0), 2)
+        if abs(total - 1) > 1e-9 and all(grade_ok(f) for f in fractions):
+            out.add(
+                "GIFT014",
+                gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+                f"the positive weights add up to {percent(total)}%, not 100%",
+            )
+    for a in gb.answers:
+        if a.text is not None and a.text.text == "":
+            out.add("GIFT036", gb.pos(a.span[0]), "empty choice: Moodle drops it")
+
+
+def _check_shortanswer(gb: GiftBlock, out: _Collector) -> None:
+    _check_weights(gb, out)
+    answers = gb.answers
+    if len(answers) == 1 and answers[0].text is not None:
+        t = answers[0].text.text
+        if t.upper() in TF_ANSWERS and t not in TF_ANSWERS:
+            out.add(
+                "GIFT021",
+                gb.pos(answers[0].span[0]),
+                f"{{{t}}} is a short-answer question whose answer is the word {t!r}; "
+                "true/false needs upper case",
+                f"write {{{t.upper()}}}",
+            )
+            return
+    if not any(a.fraction is not None and abs(float(a.fraction) - 1) < 1e-9 for a in answers):
+        out.add(
+            "GIFT013",
+            gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+            "no answer is worth 100%: Moodle's save step fails and the import stops here",
+        )
+
+
+def _check_numerical(gb: GiftBlock, out: _Collector) -> None:
+    _check_weights(gb, out)
+    for a in gb.answers:
+        if a.text is None:
+            continue
+        t = a.text.text
+        if a.value == "*" and t.strip(_WS) != "*":
+            hint = "write a number (PHP syntax: 1.5, 1e3, .5)"
+            if re.fullmatch(r"\s*[+-]?\d+,\d+\s*(:.*)?", t):
+                hint = f"use a dot as decimal separator: {t.replace(',', '.')}"
+            out.add(
+                "GIFT022",
+                gb.pos(a.text.span[0]),
+                f"{t!r} is not a number: Moodle turns it into '*', so any answer is right",
+                hint,
+            )
+        elif isinstance(a.tolerance, (int, float)) and a.tolerance < 0:
+            out.add(
+                "GIFT023",
+                gb.pos(a.text.span[0]),
+                f"reversed range {t!r}: the tolerance is negative, so no answer can be right",
+                "write the smaller number first",
+            )
+
+
+def _check_match(gb: GiftBlock, out: _Collector) -> None:
+    questions = 0
+    answers = 0
+    for a in gb.answers:
+        left = a.text.text if a.text is not None else ""
+        right = (a.subanswer or "").strip(" \t\n\r\x00\x0b")
+        if left and not right:
+            out.add(
+                "GIFT015",
+                gb.pos(a.arrow if a.arrow is not None else a.span[0]),
+                f"pair {left!r} has no answer after '->': Moodle's save step stops the import",
+            )
+        if left:
+            questions += 1
+        if right:
+            answers += 1
+    if questions < 2 or answers < 3:
+        out.add(
+            "GIFT016",
+            gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+            f"{questions} question(s) and {answers} answer(s): Moodle's editing form needs at "
+            "least 2 questions and 3 answers",
+        )
+
+
+def _check_ordering(gb: GiftBlock, out: _Collector) -> None:
+    pos = gb.pos(gb.answer_span[0] if gb.answer_span else 0)
+    items = gb.ordering_items
+    if len(items) < 2:
+        out.add("GIFT017", pos, f"{len(items)} item(s) to order")
+    span = gb.answer_span
+    if span is None:
+        return
+    inner = gb.joined[span[0] : span[1]]
+    lines = [ln.strip(_WS) for ln in inner.split("\n")]
+    expected = [ln for ln in lines[1:] if ln and ln != "0"]
+    if items and items[0].startswith(_ORDER_BAD_OPTIONS):
+        out.add(
+            "GIFT033",
+            pos,
+            f"Moodle reads {items[0]!r} as the first item (its ordering import does not know "
+            "this option here)",
+            "leave the grading option out (or set it in Moodle after import)",
+        )
+    elif expected and items != expected:
+        shown = ", ".join(repr(i) for i in items[:4])
+        out.add(
+            "GIFT033",
+            pos,
+            f"Moodle reads the items as {shown}{', …' if len(items) > 4 else ''} "
+            f"instead of {', '.join(repr(i) for i in expected[:4])}",
+            "put each item on its own line, and avoid a first item starting with H, V, 0 or 1 "
+            "right after the options",
+        )
+    if any("&&0" in i or "&&1" in i for i in items):
+        out.add(
+            "GIFT033",
+            pos,
+            "escapes are not decoded in ordering items: Moodle shows placeholders like '&&061;'",
+            "avoid escaped characters in ordering items",
+        )
+
+
+def _check_separators(gb: GiftBlock, out: _Collector) -> None:
+    """Unescaped ``=``/``~`` inside text or feedback (the answer list is split there)."""
+    joined = gb.joined
+    answers = [a for a in gb.answers if a.sep is not None]
+    line_initial = 0
+    for a in answers:
+        sp = a.sep or 0
+        if sp == 0 or joined[sp - 1] == "\n":
+            line_initial += 1
+    prev: Answer | None = None
+    for a in gb.answers:
+        s = a.sep
+        if s is not None and s > 0 and gb.answer_span is not None and s > gb.answer_span[0]:
+            before = joined[s - 1]
+            ch = joined[s]
+            mid_word = before not in _WS and before not in "}{" and ch in "=~"
+            after_feedback = (
+                prev is not None
+                and prev.feedback is not None
+                and prev.feedback.text != ""
+                and line_initial >= 2
+                and before != "\n"
+                and "\n" not in joined[prev.span[0] : s]
+            )
+            if mid_word or after_feedback:
+                what = (
+                    "feedback"
+                    if (prev is not None and prev.feedback and prev.feedback.text)
+                    else "text"
+                )
+                out.add(
+                    "GIFT024",
+                    gb.pos(s),
+                    f"unescaped '{ch}' inside the {what} starts a new answer here",
+                    f"write \\{ch} if you meant the character",
+                )
+        prev = a
+
+
+def _check_feedback(gb: GiftBlock, out: _Collector) -> None:
+    if gb.qtype == "truefalse":
+        a = gb.answers[0] if gb.answers else None
+        if a is not None and (
+            a.feedback is None
+            or a.feedback.text == ""
+            or a.feedback2 is None
+            or a.feedback2.text == ""
+        ):
+            out.add(
+                "GIFT042",
+                gb.pos(a.span[0]),
+                "true/false without both feedbacks ({T#shown if wrong#shown if right})",
+            )
+        return
+    for a in gb.answers:
+        if a.feedback is None or a.feedback.text == "":
+            label = a.text.text if a.text is not None else "*"
+            out.add("GIFT042", gb.pos(a.span[0]), f"answer {label[:40]!r} has no feedback")

@@ -605,6 +605,7 @@ def _ordering(r: _Reader, q: dict[str, Any], m: re.Match[str], at_base: int) -> 
                     text=TextPart(answers[i], (off + lead, off + lead + len(t)), "0", raw=t),
                 )
             )
+    gb.ordering_items = list(answers.values())
     q["answer"] = php_array(answers)
     q["answerformat"] = php_array(dict.fromkeys(answers, FORMAT_MOODLE))
     q["fraction"] = php_array(dict.fromkeys(answers, 1))
