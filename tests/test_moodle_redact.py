@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
 from lemma_pkg.moodle.client import MoodleClient
 from lemma_pkg.moodle.redact import Token, mask, redact
-from tests.token_guard import find_leaks
+from tests.token_guard import _files_with, find_leaks
 
 SECRET = "5f2b9c0d7e1a4b3c8d9e0f1a2b3c4d5e"
 
@@ -52,3 +53,10 @@ def test_guard_finds_leaks() -> None:
     sections = [("Captured log call", f"x {SECRET} y"), ("Captured stdout call", "clean")]
     assert find_leaks(sections, [SECRET]) == ["Captured log call"]
     assert find_leaks(sections, ["other-secret-value"]) == []
+
+
+def test_guard_finds_tokens_in_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "report.csv").write_text(f"a,{SECRET}\n", encoding="utf-8")
+    (tmp_path / "clean.txt").write_text("nothing here", encoding="utf-8")
+    assert _files_with(tmp_path, {SECRET}) == ["file sub/report.csv"]

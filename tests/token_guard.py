@@ -6,14 +6,16 @@ Registered from ``tests/conftest.py``. For every test it:
   request and answer the client logs lands in pytest's captured log;
 - after each phase, collects the secrets the test could have leaked: every token of every
   fake Moodle among the test's fixtures, plus tokens registered with :func:`register_secret`;
-- greps the captured stdout, stderr and log and the failure report for each of them, and turns
-  the test into a failure that names where the token appeared (masked).
+- greps the captured stdout, stderr and log and the failure report for each of them, and the
+  files under the test's ``tmp_path`` for fake Moodle tokens, and turns the test into a
+  failure that names where a token appeared (never the token itself).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,8 +36,8 @@ def find_leaks(sections: Iterable[tuple[str, str]], secrets: Iterable[str]) -> l
     return [name for name, text in sections if any(s in text for s in secrets)]
 
 
-def _secrets_of(item: pytest.Item) -> set[str]:
-    found = set(_SECRETS)
+def _fake_tokens(item: pytest.Item) -> set[str]:
+    found: set[str] = set()
     funcargs: dict[str, Any] = getattr(item, "funcargs", {}) or {}
     for value in funcargs.values():
         state = getattr(value, "state", None)
@@ -43,6 +45,28 @@ def _secrets_of(item: pytest.Item) -> set[str]:
         if isinstance(tokens, dict):
             found.update(str(t) for t in tokens)
     return found
+
+
+def _secrets_of(item: pytest.Item) -> set[str]:
+    return _SECRETS | _fake_tokens(item)
+
+
+def _files_with(root: Path, secrets: set[str], limit: int = 2000) -> list[str]:
+    """Files under ``root`` (a test's tmp_path) that contain one of ``secrets``."""
+    hits: list[str] = []
+    needles = [s.encode() for s in secrets if len(s) >= 8]
+    for n, path in enumerate(sorted(root.rglob("*"))):
+        if n >= limit:
+            break
+        try:
+            if not path.is_file() or path.stat().st_size > 20_000_000:
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if any(needle in data for needle in needles):
+            hits.append(f"file {path.relative_to(root)}")
+    return hits
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -66,6 +90,11 @@ def pytest_runtest_makereport(
     if report.longrepr is not None:
         sections.append(("failure report", report.longreprtext))
     leaks = find_leaks(sections, secrets)
+    # Files the test's code wrote: fake Moodle tokens only (config tests write their own
+    # tokens into config files on purpose).
+    tmp = (getattr(item, "funcargs", {}) or {}).get("tmp_path")
+    if report.when == "call" and isinstance(tmp, Path):
+        leaks += _files_with(tmp, _fake_tokens(item))
     if not leaks:
         return
     message = (
