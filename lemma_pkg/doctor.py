@@ -16,6 +16,7 @@ from lemma_pkg.errors import EXIT_CONFIG, EXIT_OK, EXIT_REMOTE, ConfigError
 from lemma_pkg.moodle.client import BASE_FIELDS, MoodleClient
 from lemma_pkg.moodle.errors import (
     SERVICES_PATH,
+    MoodleAuthError,
     MoodleConfigError,
     MoodleError,
 )
@@ -343,9 +344,10 @@ def run_doctor(
     with client:
         try:
             info = get_site_info(client)
-        except MoodleConfigError as exc:  # bad token, WS disabled, ...
+        except MoodleConfigError as exc:  # bad token, WS disabled, wrong path, ...
             report.checks.append(Check("reachable", Status.OK, f"{client.url} answers"))
-            report.checks.append(Check("token", Status.FAIL, exc.message, exc.hint or ""))
+            name = "token" if isinstance(exc, MoodleAuthError) else "web services"
+            report.checks.append(Check(name, Status.FAIL, exc.message, exc.hint or ""))
             return report
         except MoodleError as exc:
             report.unreachable = True

@@ -233,3 +233,11 @@ def test_very_verbose_traces_mask_the_token(fake_moodle: FakeMoodle, tmp_path: P
     assert "POST http://127.0.0.1" in result.stderr
     assert "wstoken='****" in result.stderr
     assert fake_moodle.admin_token not in result.output
+
+
+def test_web_services_off(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
+    fake_moodle.faults.webservices_disabled()
+    result = doctor(fake_moodle, tmp_path, "--insecure-http")
+    assert result.exit_code == 3
+    assert line(result, "web services").startswith("FAIL  web services")
+    assert "Manage protocols" in result.stdout

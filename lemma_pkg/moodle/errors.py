@@ -392,7 +392,7 @@ def error_from_envelope(
     if debuginfo:
         message = f"{message} ({debuginfo})"
     elif errorcode == "accessexception":
-        message = f"{message} — Moodle does not say why; {DEBUG_HINT.split(':', 1)[0]}"
+        message = f"{message} (Moodle gives the reason only when debugging is on)"
 
     return cls(
         message,
