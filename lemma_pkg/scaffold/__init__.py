@@ -90,7 +90,7 @@ QUIZ_GIFT = """\
 // Module 1 quiz. GIFT format: see `lemma gift --help`.
 
 ::mean-246::What is the mean of 2, 4 and 6? {
-=4#Right: (2 + 4 + 6) / 3 = 4.
+=4#Right: (2 + 4 + 6) / 3 is 4.
 ~3#No: add the values, then divide by how many there are.
 ~6#No: 6 is the largest value, not the mean.
 }
