@@ -80,6 +80,8 @@ class ItemRef:
 
 @dataclass
 class PendingRestriction:
+    """A section restriction read from module.yaml, checked once every item is known."""
+
     fields_display: str
     node: Node
     section_index: int
