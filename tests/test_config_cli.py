@@ -7,9 +7,13 @@ import json
 import os
 from pathlib import Path
 
+import click
 from click.testing import CliRunner, Result
 
 from lemma_pkg.cli import main
+from lemma_pkg.cli.site_options import SiteOptions, site_options
+from lemma_pkg.errors import ConfigError
+from lemma_pkg.moodle.errors import InsecureURLError
 from tests.token_guard import register_secret
 
 TOKEN = register_secret("0123456789abcdef0123456789abcd9f")
@@ -91,3 +95,30 @@ def test_insecure_http_refused_for_remote_hosts(tmp_path: Path) -> None:
     result = run(tmp_path, "--insecure-http", "--url", "http://moodle.example.edu")
     assert result.exit_code == 2
     assert "only for loopback addresses" in result.stderr
+
+
+@click.command()
+@site_options
+def _probe(site: SiteOptions) -> None:
+    with site.client() as client:
+        click.echo(repr(client))
+
+
+def test_site_options_build_a_client(tmp_path: Path) -> None:
+    runner = CliRunner(
+        env={
+            "LEMMA_CONFIG": str(tmp_path / "none.toml"),
+            "LEMMA_TOKEN": ENV_TOKEN,
+            "LEMMA_URL": None,
+            "LEMMA_PROFILE": None,
+        }
+    )
+    with contextlib.chdir(tmp_path):
+        ok = runner.invoke(_probe, ["--url", "http://127.0.0.1:9/", "--insecure-http"])
+        plain = runner.invoke(_probe, ["--url", "http://127.0.0.1:9/"])
+        missing = runner.invoke(_probe, [], env={"LEMMA_TOKEN": None})
+    assert ok.exit_code == 0
+    assert ok.stdout == "MoodleClient('http://127.0.0.1:9', token=Token('****32e1'))\n"
+    assert isinstance(plain.exception, InsecureURLError)
+    assert isinstance(missing.exception, ConfigError)
+    assert "no Moodle site URL or token configured" in str(missing.exception)
