@@ -459,3 +459,97 @@ def test_every_registered_function_is_documented() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "fake-moodle.md").read_text(encoding="utf-8")
     missing = [name for name in REGISTRY if f"`{name}`" not in doc]
     assert not missing
+
+
+# ------------------------------------------------------------------ batching, student views
+
+
+def test_call_external_functions_stops_at_the_first_error(fake_moodle: FakeMoodle) -> None:
+    token = fake_moodle.issue_token(
+        "admin", [*seed.SERVICE_FUNCTIONS, "tool_mobile_call_external_functions"]
+    )
+    body = _ws(
+        fake_moodle,
+        token,
+        "tool_mobile_call_external_functions",
+        requests=[
+            {
+                "function": "mod_quiz_get_user_attempts",
+                "arguments": json.dumps({"quizid": 1, "userid": 3, "status": "all"}),
+            },
+            {"function": "core_course_update_courses", "arguments": "{}"},
+            {"function": "core_webservice_get_site_info"},
+        ],
+    ).json()
+    first, second = body["responses"]
+    assert first == {"error": False, "data": '{"attempts":[],"warnings":[]}'}
+    assert second["error"] is True
+    assert json.loads(second["exception"]) == {
+        "errorcode": "accessexception",
+        "module": "webservice",
+    }
+
+
+def test_inner_call_errors_are_json_strings(fake_moodle: FakeMoodle) -> None:
+    token = fake_moodle.issue_token(
+        "admin", [*seed.SERVICE_FUNCTIONS, "tool_mobile_call_external_functions"]
+    )
+    body = _ws(
+        fake_moodle,
+        token,
+        "tool_mobile_call_external_functions",
+        requests=[
+            {"function": "mod_quiz_get_user_attempts", "arguments": json.dumps({"quizid": 99})},
+        ],
+    ).json()
+    exc = json.loads(body["responses"][0]["exception"])
+    assert exc["errorcode"] == "invalidrecord"
+    assert exc["message"] == "Can't find data record in database table quiz."
+
+
+def test_student_sees_the_restricted_section_open_after_passing(fake_moodle: FakeMoodle) -> None:
+    seed.enrol(fake_moodle.state, 3, 2)
+    token = fake_moodle.issue_token("student1")
+
+    def section3() -> dict[str, Any]:
+        sections = _ws(fake_moodle, token, "core_course_get_contents", courseid=2).json()
+        return next(s for s in sections if s["section"] == 3)
+
+    before = section3()
+    assert before["uservisible"] is False
+    assert before["availabilityinfo"].startswith("Not available unless")
+    assert before["modules"][0]["uservisible"] is False
+    assert "availability" not in before["modules"][0]
+    seed.record_quiz_attempt(fake_moodle.state, 1, 3, 10.0)
+    after = section3()
+    assert after["uservisible"] is True
+    assert "availabilityinfo" not in after
+
+
+def test_seeded_activity_moves_last_access(fake_moodle: FakeMoodle) -> None:
+    user = fake_moodle.add_user("lena")
+    seed.enrol(fake_moodle.state, user["id"], 2)
+    seed.record_view(fake_moodle.state, 2, user["id"], when=1_700_000_000)
+    body = _ws(
+        fake_moodle,
+        fake_moodle.admin_token,
+        "core_enrol_get_enrolled_users",
+        courseid=2,
+        options=[{"name": "userfields", "value": "id,lastaccess,lastcourseaccess"}],
+    ).json()
+    (row,) = [r for r in body if r["id"] == user["id"]]
+    assert row["lastaccess"] == 1_700_000_000
+    assert row["lastcourseaccess"] == 1_700_000_000
+
+
+def test_a_json_body_is_not_read_as_form_fields(fake_moodle: FakeMoodle) -> None:
+    resp = requests.post(
+        fake_moodle.rest_url,
+        timeout=10,
+        json={
+            "wstoken": fake_moodle.admin_token,
+            "wsfunction": "core_webservice_get_site_info",
+            "moodlewsrestformat": "json",
+        },
+    )
+    assert "<ERRORCODE>invalidtoken</ERRORCODE>" in resp.text

@@ -650,10 +650,25 @@ def enrol(
         assign_role(state, roleid, userid, ctxid)
 
 
-def record_view(state: State, cmid: int, userid: int, when: int | None = None) -> None:
-    """A view of a module: completion state 1 when the module tracks views."""
+def touch_access(state: State, userid: int, courseid: int, when: int) -> None:
+    """user.firstaccess/lastaccess and the course's last access (user_lastaccess)."""
+    user = state.users[userid]
+    if not user["firstaccess"]:
+        user["firstaccess"] = when
+    user["lastaccess"] = max(user["lastaccess"], when)
+    access = user.setdefault("courseaccess", {})
+    access[courseid] = max(access.get(courseid, 0), when)
+
+
+def record_view(
+    state: State, cmid: int, userid: int, when: int | None = None, *, touch: bool = True
+) -> None:
+    """A view of a module: completion state 1 when the module tracks views. ``touch`` also
+    moves the user's last access (seeding; a web-service view does not)."""
     cm = state.modules[cmid]
     when = state.now() if when is None else when
+    if touch:
+        touch_access(state, userid, cm["course"], when)
     rec = state.completion.setdefault(
         (cmid, userid), {"completionstate": 0, "viewed": 0, "timemodified": 0, "overrideby": None}
     )
@@ -677,7 +692,9 @@ def record_quiz_attempt(
     from .functions.quiz import finish_attempt, new_attempt
 
     when = state.now() if timestart is None else timestart
-    attempt = new_attempt(state, state.quizzes[quizid], userid, when)
+    quiz = state.quizzes[quizid]
+    touch_access(state, userid, quiz["course"], when + (duration if finished else 0))
+    attempt = new_attempt(state, quiz, userid, when)
     if finished:
         finish_attempt(state, attempt, marks if marks is not None else 0.0, when + duration)
     return attempt
@@ -834,6 +851,8 @@ def reference_site(state: State) -> None:
             summary=sec_t["summary"],
             availabilityinfo=sec_t.get("availabilityinfo"),
         )
+        if sec_t.get("availabilityinfo"):
+            sec["requires_cm"] = 6  # "The activity Placement quiz is marked complete"
         if sec_t["section"] == 0:
             sec["name"] = None
     by_cmid = {m["id"]: (sec_t["section"], m) for sec_t in template for m in sec_t["modules"]}

@@ -119,8 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         files: list[UploadedFile] = []
         if ctype_in.startswith("multipart/form-data"):
             fields, files = parse_multipart(body, ctype_in)
-        elif body:
-            fields = parse_urlencoded(body)
+        elif body and ctype_in.startswith("application/x-www-form-urlencoded"):
+            fields = parse_urlencoded(body)  # PHP fills $_POST only for form bodies
         endpoint = "upload" if path.endswith("/webservice/upload.php") else "rest"
         wsfunction = dict(query + fields).get("wsfunction")
         self._logged = LoggedRequest(

@@ -826,6 +826,16 @@ def ensure_news_forum(state: Any, courseid: int) -> None:
     course["news_forum"] = cm["id"]
 
 
+def section_available(call: Call, sec: Record) -> bool:
+    """A section restricted by "activity X is marked complete" (``requires_cm``)."""
+    required = sec.get("requires_cm")
+    if not required:
+        return True
+    from .completion import completion_record
+
+    return completion_record(call.state, required, call.userid)["completionstate"] in (1, 2)
+
+
 def module_entry(call: Call, cm: Record, excludecontents: bool) -> dict[str, Any]:
     from .completion import cm_completion, is_tracked
 
@@ -925,7 +935,10 @@ def get_contents(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
         else:
             raise errorinvalidparam(name)
     courseid = params["courseid"]
-    course_context(call, courseid)
+    ctxid = course_context(call, courseid)
+    canviewhidden = call.has_capability("moodle/course:update", ctxid) or call.has_capability(
+        "moodle/course:viewhiddensections", ctxid
+    )
     ensure_news_forum(state, courseid)
     out = []
     sections = sorted(
@@ -949,7 +962,9 @@ def get_contents(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             "hiddenbynumsections": 0,
             "uservisible": True,
         }
-        if sec.get("availabilityinfo"):
+        available = section_available(call, sec)
+        entry["uservisible"] = available or canviewhidden
+        if sec.get("availabilityinfo") and not available:
             entry["availabilityinfo"] = sec["availabilityinfo"].replace("{wwwroot}", state.url)
         entry.update(component=sec["component"], itemid=sec["itemid"])
         modules = []
@@ -964,7 +979,14 @@ def get_contents(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
                     continue
                 if "modid" in filters and cm["instance"] != filters["modid"]:
                     continue
-                modules.append(module_entry(call, cm, bool(filters.get("excludecontents"))))
+                mod = module_entry(call, cm, bool(filters.get("excludecontents")))
+                if not canviewhidden:
+                    mod.pop("availability", None)
+                    if not entry["uservisible"]:
+                        mod["uservisible"] = False
+                        mod.pop("contents", None)
+                        mod.pop("contentsinfo", None)
+                modules.append(mod)
         entry["modules"] = modules
         out.append(entry)
     return out

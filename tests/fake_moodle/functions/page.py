@@ -23,7 +23,7 @@ def view_page(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     ctxid = state.context_id(CONTEXT_MODULE, page["coursemodule"])
     assert ctxid is not None
     call.require_capability("mod/page:view", ctxid)
-    seed.record_view(state, page["coursemodule"], call.userid)
+    seed.record_view(state, page["coursemodule"], call.userid, touch=False)
     return {"status": True, "warnings": []}
 
 
