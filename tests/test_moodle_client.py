@@ -414,3 +414,12 @@ def test_map_raises_the_first_failure(fake_moodle: FakeMoodle) -> None:
             lambda cid: client.call("core_course_get_contents", {"courseid": cid}),
             [2, 999, 2],
         )
+
+
+def test_redirects_are_not_followed(fake_moodle: FakeMoodle) -> None:
+    fake_moodle.faults.http_error(302, count=1)
+    client = client_for(fake_moodle)
+    with client, pytest.raises(E.RedirectError) as info:
+        client.call("core_webservice_get_site_info")
+    assert client.requests_sent == 1
+    assert "use the final address of the site" in (info.value.hint or "")

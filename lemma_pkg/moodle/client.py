@@ -209,7 +209,8 @@ class MoodleClient:
         s: requests.Session | None = getattr(self._local, "session", None)
         if s is None:
             s = requests.Session()
-            s.trust_env = True
+            # Plain http (loopback only) never goes through a proxy from the environment.
+            s.trust_env = not self.url.startswith("http://")
             s.headers["User-Agent"] = f"lemma/{__version__} (+requests)"
             s.headers["Accept"] = "application/json"
             self._local.session = s
@@ -302,6 +303,7 @@ class MoodleClient:
                 url=url,
                 retry_after=retry_after,
                 uploading=uploading,
+                location=self._redact(resp.headers.get("Location", "")) or None,
             )
         try:
             body = json.loads(text) if text.strip() else _EMPTY

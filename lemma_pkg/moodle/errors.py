@@ -437,6 +437,7 @@ def error_from_http(
     url: str,
     retry_after: float | None = None,
     uploading: bool = False,
+    location: str | None = None,
 ) -> MoodleError:
     """The exception for a non-200 answer (or a 200 that is not JSON)."""
     what = f"{wsfunction}: " if wsfunction else ""
@@ -504,7 +505,7 @@ def error_from_http(
         )
     if 300 <= status < 400:
         return RedirectError(
-            f"{what}{url} answered a redirect ({status})",
+            f"{what}{url} answered a redirect ({status})" + (f" to {location}" if location else ""),
             "use the final address of the site as the URL (often https:// or with/without www)",
             **kw,
         )
