@@ -282,7 +282,7 @@ def test_every_file_is_in_its_activitys_inforef_with_body_and_context(
         assert hashlib.sha1(body).hexdigest() == digest
         assert int(t(f, "filesize")) == len(body)
         assert t(f, "license") == "cc-nc-4.0"
-    assert real == 4
+    assert real == 5
 
 
 def test_page_images_are_in_mod_page_content(members: dict[str, bytes]) -> None:
@@ -299,6 +299,10 @@ def test_page_images_are_in_mod_page_content(members: dict[str, bytes]) -> None:
     assert ("mod_page", "content", "0", "/", "figure.png") in files
     assert ("mod_page", "content", "0", "/images/", "fig 2.png") in files
     assert ("mod_page", "content", "0", "/images/", ".") in files
+    assert ("mod_page", "content", "0", "/data/", "tutorial.wsz") in files
+    # Links to data files download; images stay inline.
+    assert 'href="@@PLUGINFILE@@/data/tutorial.wsz?forcedownload=1"' in content
+    assert 'src="@@PLUGINFILE@@/figure.png"' in content
 
 
 def test_label_asset_is_in_mod_label_intro(members: dict[str, bytes]) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -261,6 +262,32 @@ def section_summary_html(course: Course, section: Section) -> str:
     if section.citation:
         parts.append(_p("lemma-citation", f"Cite as: {html.escape(section.citation)}"))
     return "\n".join(p for p in parts if p)
+
+
+_PLUGINFILE_HREF = re.compile(r"""(href\s*=\s*)(["'])@@PLUGINFILE@@/([^"'?#]*)\2""")
+_INLINE_TYPES = ("image/", "application/pdf", "text/html")
+
+
+def force_download_links(html_text: str, assets: Iterable[Asset]) -> str:
+    """Make links to data files download instead of opening in the browser.
+
+    Moodle serves ``@@PLUGINFILE@@`` files inline unless the URL carries
+    ``?forcedownload=1`` (notes §2.3, §10); a worksheet with an extension Moodle does not
+    know is served as text. Links (``href``) to assets that are not images, PDFs or HTML get
+    the parameter; images (``src``) are untouched.
+    """
+    data_names = {
+        a.name for a in assets if not mimetypes.mimetype(a.name).startswith(_INLINE_TYPES)
+    }
+    if not data_names:
+        return html_text
+
+    def fix(m: re.Match[str]) -> str:
+        if unquote(m.group(3)) not in data_names:
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}@@PLUGINFILE@@/{m.group(3)}?forcedownload=1{m.group(2)}"
+
+    return _PLUGINFILE_HREF.sub(fix, html_text)
 
 
 def _json_number(value: float) -> int | float:
@@ -520,7 +547,7 @@ class BackupWriter:
                 ("name", item.title),
                 ("intro", item.intro_html),
                 ("introformat", 1),
-                ("content", item.content_html),
+                ("content", force_download_links(item.content_html, item.assets)),
                 ("contentformat", 1),
                 ("legacyfiles", 0),
                 ("legacyfileslast", None),
@@ -543,7 +570,7 @@ class BackupWriter:
             {"id": act.instance},
             [
                 ("name", item.title),
-                ("intro", item.content_html),
+                ("intro", force_download_links(item.content_html, item.assets)),
                 ("introformat", 1),
                 ("timemodified", self.epoch),
             ],
