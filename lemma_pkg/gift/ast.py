@@ -115,13 +115,10 @@ class GiftBlock:
 
     def pos(self, offset: int) -> Position:
         """Source position of ``offset`` in :attr:`joined`."""
+        k = self.joined.count("\n", 0, max(offset, 0))
+        start = self.joined.rfind("\n", 0, max(offset, 0)) + 1
         lines = self.block.lines
-        k = 0
-        start = 0
-        n = len(lines)
-        while k < n - 1 and offset > start + len(lines[k]):
-            start += len(lines[k]) + 1
-            k += 1
+        k = min(k, len(lines) - 1)
         col = min(max(offset - start, 0), len(lines[k]))
         li = self.block.line_indexes[k]
         line, column, off = self.block.source.position(li, self.block.line_column(k) + col)

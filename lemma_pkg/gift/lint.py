@@ -60,6 +60,7 @@ _ID_RE: Final = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
 _BAD_ESCAPE_RE: Final = re.compile(r"(?<!\\)(?:\\\\)*\\%")
 _ORDER_BAD_OPTIONS: Final = ("LONGEST_ORDERED_SUBSET", "_OR_NOTHING")
 _WS: Final = " \t\n\r\x0b\x0c"
+_TRIM: Final = " \t\n\r\x00\x0b"
 
 
 def nearest_grade(fraction: float) -> float:
@@ -375,6 +376,19 @@ def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
             return
     if gb.problem is not None:
         p = gb.problem
+        if p.code == "GIFT003":
+            src = gb.block.source
+            before = gb.block.line_indexes[0] - 1
+            after = gb.block.line_indexes[-1] + 1
+            if before >= 0 and src.lines[before].strip(_TRIM) == "0" and "}" in gb.joined:
+                return  # the rest of a question split by a '0' line: GIFT032 says it
+            if after < len(src.lines) and src.lines[after].strip(_TRIM) == "0":
+                out.add(
+                    p.code,
+                    gb.pos(p.offset),
+                    f"{p.message}; the '0' line below (line {after + 1}) splits this question",
+                )
+                return
         out.add(p.code, gb.pos(p.offset), p.message)
         return
     q = gb.moodle
@@ -737,4 +751,5 @@ def _check_feedback(gb: GiftBlock, out: _Collector) -> None:
     for a in gb.answers:
         if a.feedback is None or a.feedback.text == "":
             label = a.text.text if a.text is not None else "*"
-            out.add("GIFT042", gb.pos(a.span[0]), f"answer {label[:40]!r} has no feedback")
+            at = a.sep if a.sep is not None else a.span[0]
+            out.add("GIFT042", gb.pos(at), f"answer {label[:40]!r} has no feedback")

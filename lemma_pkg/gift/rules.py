@@ -448,7 +448,7 @@ RULES: Final[tuple[GiftRule, ...]] = (
         "characters end the match, so the tag is silently lost. Empty tags, commas and tags "
         "over 50 characters are not valid Moodle tags.",
         "write `// [id:ABC-1] [tag:topic]` on its own line",
-        "// [tag:a<b]",
+        "// [tag:a<b]\nQ {T}",
     ),
     # ------------------------------------------------------------------ content
     GiftRule(
