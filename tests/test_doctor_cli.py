@@ -241,3 +241,15 @@ def test_web_services_off(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert line(result, "web services").startswith("FAIL  web services")
     assert "Manage protocols" in result.stdout
+
+
+def test_backup_larger_than_the_upload_limit(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
+    token = fake_moodle.issue_token("student1")  # students have a limit (admins have none)
+    mbz = tmp_path / "course.mbz"
+    with mbz.open("wb") as fh:
+        fh.truncate(200 * 1024 * 1024)  # sparse: 200 MB, larger than the 128 MB limit
+    result = doctor(fake_moodle, tmp_path, "--insecure-http", "--backup", str(mbz), token=token)
+    assert result.exit_code == 3
+    assert "the backup (200.0 MB) is larger than the user's upload limit (128.0 MB)" in line(
+        result, "max upload"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from lemma_pkg.cli.output import echo_json
@@ -19,6 +21,13 @@ from lemma_pkg.doctor import format_report, run_doctor
     help="Also check this course (an enabled manual enrolment method).",
 )
 @click.option(
+    "--backup",
+    "backup",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Also check that this .mbz fits the user's upload limit.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -27,7 +36,9 @@ from lemma_pkg.doctor import format_report, run_doctor
     help="Output format.",
 )
 @click.pass_context
-def doctor_command(ctx: click.Context, site: SiteOptions, course: str | None, fmt: str) -> None:
+def doctor_command(
+    ctx: click.Context, site: SiteOptions, course: str | None, backup: Path | None, fmt: str
+) -> None:
     """Check that a Moodle site is ready for lemma.
 
     One line per check, with what to do about each failure: configuration, reachable,
@@ -39,7 +50,12 @@ def doctor_command(ctx: click.Context, site: SiteOptions, course: str | None, fm
     """
     cfg = resolve_site(url=site.url, profile=site.profile)
     check_insecure_http(site.insecure_http, cfg.url)
-    report = run_doctor(cfg, allow_insecure_http=site.insecure_http, course=course)
+    report = run_doctor(
+        cfg,
+        allow_insecure_http=site.insecure_http,
+        course=course,
+        mbz_bytes=backup.stat().st_size if backup else None,
+    )
     if fmt == "json":
         echo_json(report.to_dict())
     else:
