@@ -198,3 +198,28 @@ def test_cli_build_unwritable_out(project: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--out", str(blocker / "c.mbz"), str(project)])
     assert result.exit_code == 1
     assert "cannot write" in result.stderr
+
+
+# --------------------------------------------------------------------------- the bundled course
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(
+    not (REPO / "content_src" / "course.yaml").is_file(), reason="no bundled course"
+)
+def test_bundled_course_builds_reproducibly_and_inspects_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    first = build_course(REPO, tmp_path / "a.mbz")
+    copy = tmp_path / "clone"
+    shutil.copytree(REPO / "content_src", copy / "content_src")
+    shutil.copytree(REPO / "gift_quizzes", copy / "gift_quizzes")
+    second = build_course(copy, tmp_path / "b.mbz")
+    assert first.backup.sha256 == second.backup.sha256
+    report = inspect_file(tmp_path / "a.mbz")
+    assert [p for p in report.problems if p.severity.value != "info"] == []
+    assert report.summary["activities"].get("quiz", 0) >= 1
+    # Every quiz has its own bank in its module context.
+    assert "MBZ120" not in {p.code for p in report.problems}
