@@ -162,6 +162,16 @@ def test_replaces_its_own_output_but_not_other_folders(course: Path) -> None:
     assert (other / "keep.txt").read_text() == "precious"
 
 
+def test_refuses_to_write_into_the_sources(course: Path) -> None:
+    code, out, err = _run("--out", "content_src/site", ".")
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: refusing to write the preview inside content_src/: content_src/site\n"
+        "  hint: choose a folder outside the course sources with --out\n"
+    )
+    assert not (course / "content_src" / "site").exists()
+
+
 def test_preview_is_deterministic(course: Path) -> None:
     assert _run("--out", "a", ".")[0] == 0
     assert _run("--out", "b", ".")[0] == 0

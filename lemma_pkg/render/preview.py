@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from lemma_pkg.content import ids
+from lemma_pkg.content.context import CONTENT_DIR, GIFT_DIR
 from lemma_pkg.content.loader import load_course
 from lemma_pkg.content.model import (
     AnyItem,
@@ -329,6 +330,12 @@ def preview_project(path: Path, out: Path | None, mathjax_url: str | None) -> Pr
     if result.course is None or result.root is None:
         return PreviewRun(result.diagnostics, None)
     target = out if out is not None else result.root / "preview"
+    for sources in (CONTENT_DIR, GIFT_DIR):
+        if target.resolve().is_relative_to((result.root / sources).resolve()):
+            raise LemmaError(
+                f"refusing to write the preview inside {sources}/: {display_path(target)}",
+                "choose a folder outside the course sources with --out",
+            )
     written = write_preview(result.course, target, mathjax_url or result.mathjax_url)
     log.info(
         "preview: %d pages, %d files in %s", written.pages, written.files, display_path(target)
