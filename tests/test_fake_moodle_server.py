@@ -553,3 +553,23 @@ def test_a_json_body_is_not_read_as_form_fields(fake_moodle: FakeMoodle) -> None
         },
     )
     assert "<ERRORCODE>invalidtoken</ERRORCODE>" in resp.text
+
+
+def test_seed_cohort_groups(fake_moodle: FakeMoodle) -> None:
+    learners = seed.seed_cohort(fake_moodle.state, 2, n=6, seed=2, group_sizes=(2, 3))
+    groups = _ws(
+        fake_moodle,
+        fake_moodle.admin_token,
+        "core_enrol_get_enrolled_users",
+        courseid=2,
+        options=[{"name": "userfields", "value": "id,groups"}],
+    ).json()
+    names = {row["id"]: [g["name"] for g in row.get("groups", [])] for row in groups}
+    assert [names[u["id"]] for u in learners] == [
+        ["Group A"],
+        ["Group A"],
+        ["Group B"],
+        ["Group B"],
+        ["Group B"],
+        [],
+    ]

@@ -930,7 +930,8 @@ def seed_cohort(
 
     Every learner gets ``background``/``sector``/``researchconsent`` values when those fields
     exist, an enrolment, a view of each page with probability 0.8 and 0-3 attempts per quiz
-    (each later attempt tends to score higher); about one in ten stays inactive."""
+    (each later attempt tends to score higher); about one in ten stays inactive.
+    ``group_sizes=(10, 12)`` puts the first 10 learners in "Group A", the next 12 in "Group B"."""
     rng = random.Random(seed)
     now = state.now()
     start = now - days * 86400 if start is None else start
@@ -985,6 +986,36 @@ def seed_cohort(
                         timestart=t,
                         duration=rng.randint(300, 2400),
                     )
-        for size in group_sizes:
-            del size  # groups are created by tests through the WS when they need them
+        start_index = 0
+        for number, size in enumerate(group_sizes):
+            group = add_group(state, courseid, f"Group {chr(ord('A') + number)}")
+            for user in learners[start_index : start_index + size]:
+                state.group_members[(group["id"], user["id"])] = {
+                    "groupid": group["id"],
+                    "userid": user["id"],
+                    "timeadded": state.now(),
+                }
+            start_index += size
     return learners
+
+
+def add_group(
+    state: State, courseid: int, name: str, *, idnumber: str = "", description: str = ""
+) -> Record:
+    """A group in a course (no members)."""
+    gid = state.seq.next("groups")
+    now = state.now()
+    state.groups[gid] = {
+        "id": gid,
+        "courseid": courseid,
+        "name": name,
+        "description": description,
+        "descriptionformat": 1,
+        "enrolmentkey": "",
+        "idnumber": idnumber,
+        "visibility": 0,
+        "participation": True,
+        "timecreated": now,
+        "timemodified": now,
+    }
+    return state.groups[gid]
