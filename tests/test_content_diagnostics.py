@@ -130,6 +130,25 @@ CASES = [
         'did you mean "restriction"?',
     ),
     Case(
+        "front-matter-unknown-key",
+        edit(f"{M1}/concepts.md", "completion: view", "complete: view"),
+        f"{M1}/concepts.md",
+        4,
+        1,
+        codes.UNKNOWN_KEY,
+        'front matter: unknown key "complete"',
+        'did you mean "completion"?',
+    ),
+    Case(
+        "front-matter-yaml-syntax",
+        edit(f"{M1}/concepts.md", "completion: view", "completion: [view"),
+        f"{M1}/concepts.md",
+        4,
+        18,
+        codes.YAML_SYNTAX,
+        "invalid YAML: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)",
+    ),
+    Case(
         "unknown-item-kind",
         edit(M1_YAML, "- page: concepts.md", "- pgae: concepts.md"),
         M1_YAML,
@@ -496,6 +515,13 @@ def test_no_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_broken_module_file_does_not_cascade(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     edit(M1_YAML, "  - page: concepts.md", "\t- page: concepts.md")(root)
+    result = load_course(root)
+    assert [d.code for d in result.diagnostics] == [codes.YAML_SYNTAX]
+
+
+def test_broken_front_matter_does_not_cascade(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    edit(f"{M1}/concepts.md", "completion: view", "completion: [view")(root)
     result = load_course(root)
     assert [d.code for d in result.diagnostics] == [codes.YAML_SYNTAX]
 

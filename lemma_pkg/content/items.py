@@ -145,10 +145,15 @@ class ItemReaders(LoadContext):
         fm_title: str | None = None
         fm_idnumber: str | None = None
         fm_where: tuple[str, int, int] | None = None
+        front_matter_broken = False
         if rendered.front_matter is not None:
             node, ok = compose(
                 rendered.front_matter, disp, self.diags, line_offset=rendered.front_matter_line - 1
             )
+            if not ok:
+                # Its title and idnumber are unknown: no follow-on errors about them.
+                self.incomplete = True
+                front_matter_broken = True
             if ok and node is not None and not isinstance(node, MappingNode):
                 p = pos(node, rendered.front_matter_line - 1)
                 self.diags.error(
@@ -185,7 +190,7 @@ class ItemReaders(LoadContext):
             completion = completion_override
         if not title:
             title = fm_title or ""
-        if not title:
+        if not title and not front_matter_broken:
             self.diags.error(
                 disp,
                 1,
