@@ -123,7 +123,8 @@ class Faults:
         self._add("maintenance", count, endpoint, None, retry_after=retry_after)
 
     def site_maintenance(self, count: int | None = None) -> None:
-        """Admin maintenance mode: REST error ``sitemaintenance`` for non-admins... and admins."""
+        """REST error ``sitemaintenance`` for every caller (``state.config.maintenance = True`` is
+        Moodle's own rule instead: site admins still get through)."""
         self._add("sitemaintenance", count, "rest", None)
 
     def unable_to_lock(self, count: int | None = 1, *, function: str | None = None) -> None:
