@@ -213,3 +213,21 @@ def test_replay(site: Any, path: Path) -> None:
     else:
         diffs = compare(tx["response"], resp.text, fake.url)
     assert not diffs, "\n".join(diffs[:40])
+
+
+def test_compare_reports_differences() -> None:
+    """The comparison is strict where it matters and lenient only for recording-time values."""
+    url = "http://127.0.0.1:1"
+    recorded = {"id": 4, "time": 1795668247, "url": RECORDED_URL + "/x", "list": [1, 2]}
+    assert (
+        compare(recorded, {"id": 4, "time": 1795999999, "url": url + "/x", "list": [1, 2]}, url)
+        == []
+    )
+    diffs = compare(recorded, {"id": "4", "time": 0, "url": "/x", "list": [1], "extra": 1}, url)
+    assert diffs == [
+        "$: unexpected keys ['extra']",
+        "$.id: expected 4, got '4'",
+        "$.time: expected a timestamp like 1795668247, got 0",
+        f"$.url: expected '{url}/x', got '/x'",
+        "$.list: 2 items expected, got 1",
+    ]
