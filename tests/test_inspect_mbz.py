@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from lemma_pkg.cli import main
 from lemma_pkg.mbz.archive import Member, write_mbz
-from lemma_pkg.mbz.inspect import inspect_bytes
+from lemma_pkg.mbz.inspect import InspectError, inspect_bytes
 from lemma_pkg.mbz.writer import course_members
 from lemma_pkg.mbz.xmlwriter import to_bytes
 from tests.fixtures.mbz.course_factory import HERE, full_course
@@ -445,3 +447,34 @@ def test_cli_inspect_not_an_archive(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["inspect", str(path)])
     assert result.exit_code == 1
     assert "neither a gzip'd tar nor a zip archive" in result.stderr
+
+
+_CLEAN = pack({m.path: m.data for m in course_members(full_course(), EPOCH)})
+_RAW = gzip.decompress(_CLEAN)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(_RAW) - 1), st.integers(0, 255)), min_size=1, max_size=20
+    ),
+    st.one_of(st.none(), st.integers(0, len(_RAW))),
+)
+def test_damaged_archives_are_reported_never_crash(
+    flips: list[tuple[int, int]], cut: int | None
+) -> None:
+    raw = bytearray(_RAW)
+    for pos, value in flips:
+        raw[pos] = value
+    data = gzip.compress(bytes(raw[:cut] if cut is not None else raw))
+    try:
+        report = inspect_bytes(data, "damaged.mbz")
+    except InspectError:
+        return
+    assert isinstance(report.problems, list)
+
+
+@pytest.mark.parametrize("cut", [0, 2, 10, 1000])
+def test_truncated_gzip_is_an_error_value(cut: int) -> None:
+    with pytest.raises(InspectError):
+        inspect_bytes(_CLEAN[:cut], "cut.mbz")
