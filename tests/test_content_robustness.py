@@ -48,7 +48,7 @@ FRAGMENTS = st.sampled_from(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     module=st.lists(FRAGMENTS, max_size=12).map("".join),
     lesson=st.lists(FRAGMENTS, max_size=8).map("".join),
@@ -95,7 +95,7 @@ COURSE_FRAGMENTS = st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(course=st.lists(COURSE_FRAGMENTS, max_size=14).map("".join))
 def test_any_course_yaml_gives_diagnostics_not_exceptions(course: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -158,6 +158,22 @@ def test_lint_disable_silences_warnings(course: Path) -> None:
     assert result.stdout == ""
 
 
+def test_gift_lint_problems_are_included(course: Path) -> None:
+    (course / "gift_quizzes" / "basics.gift").write_text(
+        "::clustered::Pupils in schools are clustered data. {T#No.#Yes.}\n\n"
+        "::broken::Which level? {=school ~pupil\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", "--format", "json", "."])
+    assert result.exit_code == 1
+    found = [
+        (d["path"], d["line"], d["severity"])
+        for d in json.loads(result.stdout)["diagnostics"]
+        if d["code"].startswith("GIFT")
+    ]
+    assert ("gift_quizzes/basics.gift", 3, "error") in found
+
+
 def test_not_a_course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["validate", "."])
