@@ -11,19 +11,20 @@ from lemma_pkg.diagnostics import display_path
 
 
 @click.command("init")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--fullname", default=None, help="Course full name (default: from DIRECTORY).")
-@click.option("--shortname", default=None, help="Course short name (default: DIRECTORY's name).")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--fullname", default=None, help="Course full name (default: from DIR).")
+@click.option("--shortname", default=None, help="Course short name (default: the name of DIR).")
 @click.option(
     "--start-date",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Course start date, YYYY-MM-DD (default: today, UTC).",
+    metavar="YYYY-MM-DD",
+    help="Course start date (default: today, UTC).",
 )
 def init_command(
     directory: Path, fullname: str | None, shortname: str | None, start_date: dt.datetime | None
 ) -> None:
-    """Create a new minimal course in DIRECTORY.
+    """Create a new minimal course in DIR.
 
     Writes content_src/ (course.yaml, a welcome section and one module with a lesson, a
     label and a quiz) and gift_quizzes/, ready for `lemma validate`, `lemma preview` and

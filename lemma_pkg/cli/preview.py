@@ -15,6 +15,7 @@ from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
+    metavar="DIR",
     help="Folder to write the site into (default: PATH/preview). Replaced on every run.",
 )
 @click.option(
