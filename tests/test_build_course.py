@@ -223,3 +223,15 @@ def test_bundled_course_builds_reproducibly_and_inspects_clean(
     assert report.summary["activities"].get("quiz", 0) >= 1
     # Every quiz has its own bank in its module context.
     assert "MBZ120" not in {p.code for p in report.problems}
+
+
+def test_cli_build_sarif_keeps_stdout_one_document(project: Path, tmp_path: Path) -> None:
+    _wsz(project)
+    out = tmp_path / "c.mbz"
+    result = CliRunner().invoke(
+        main, ["build", "--format", "sarif", "--out", str(out), str(project)]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["MBZ001"]
+    assert out.is_file()
