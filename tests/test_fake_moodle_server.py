@@ -573,3 +573,16 @@ def test_seed_cohort_groups(fake_moodle: FakeMoodle) -> None:
         ["Group B"],
         [],
     ]
+
+
+def test_plugin_functions_listed_with_their_version(fake_moodle: FakeMoodle) -> None:
+    """For `lemma doctor`: a companion plugin shows up in the service's function list."""
+    fake_moodle.state.component_versions["local_lemma"] = "2026112600"
+    token = fake_moodle.issue_token(
+        "admin", ["core_webservice_get_site_info", "local_lemma_restore_draft"]
+    )
+    info = _ws(fake_moodle, token, "core_webservice_get_site_info").json()
+    assert info["functions"] == [
+        {"name": "core_webservice_get_site_info", "version": "2024100706"},
+        {"name": "local_lemma_restore_draft", "version": "2026112600"},
+    ]

@@ -249,6 +249,9 @@ class State:
         self.draft_itemids: set[int] = set()
         self.draft_itemid_queue: list[int] = []  # next draft itemids to hand out (tests)
         self.clock: float | None = None  # fixed time for tests, None = real time
+        # versions of plugins the fake pretends to have, e.g. {"local_lemma": "2026112600"}:
+        # site info lists their functions with this version
+        self.component_versions: dict[str, str] = {}
 
     # ------------------------------------------------------------------ time
     def now(self) -> int:

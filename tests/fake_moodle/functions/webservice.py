@@ -9,6 +9,13 @@ from ..registry import Call, function_version, wsfunction
 from ..state import THEME_REV
 
 
+def _version(overrides: dict[str, str], name: str) -> str:
+    for component, version in overrides.items():
+        if name.startswith(component + "_"):
+            return version
+    return function_version(name)
+
+
 @wsfunction(
     "core_webservice_get_site_info",
     Params({"serviceshortnames": dflt(Multiple(Value("alphanumext")), [])}),
@@ -31,7 +38,8 @@ def get_site_info(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         "siteurl": state.url,
         "userpictureurl": f"{state.url}/theme/image.php/boost/core/{THEME_REV}/u/f1",
         "functions": [
-            {"name": name, "version": function_version(name)} for name in call.service["functions"]
+            {"name": name, "version": _version(state.component_versions, name)}
+            for name in call.service["functions"]
         ],
         "downloadfiles": 1 if call.service["downloadfiles"] else 0,
         "uploadfiles": 1 if call.service["uploadfiles"] else 0,
