@@ -20,7 +20,5 @@ def validate_project(path: Path) -> list[Diagnostic]:
     diags = list(result.diagnostics)
     if result.course is not None:
         disabled = set(result.lint.disable)
-        diags.extend(
-            d for d in preflight(result.course) if d.is_error or d.code not in disabled
-        )
+        diags.extend(d for d in preflight(result.course) if d.is_error or d.code not in disabled)
     return sorted(diags, key=Diagnostic.sort_key)
