@@ -1198,7 +1198,7 @@ class Checker:
                 self.add(
                     "files.xml",
                     line,
-                    W,
+                    I,
                     FILES,
                     f"file {fid} ({shown}) has no licence: it is stored with licence NULL",
                 )
