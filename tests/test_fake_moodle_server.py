@@ -586,3 +586,37 @@ def test_plugin_functions_listed_with_their_version(fake_moodle: FakeMoodle) -> 
         {"name": "core_webservice_get_site_info", "version": "2024100706"},
         {"name": "local_lemma_restore_draft", "version": "2026112600"},
     ]
+
+
+def test_import_course_with_deletecontent_wipes_learner_data(fake_moodle: FakeMoodle) -> None:
+    state = fake_moodle.state
+    target = seed.add_course(state, "LIVE", categoryid=1, numsections=1)
+    seed.add_page(state, target["id"], 1, "Old page")
+    learner = fake_moodle.add_user("liv")
+    seed.enrol(state, learner["id"], target["id"])
+    body = _ws(
+        fake_moodle,
+        fake_moodle.admin_token,
+        "core_course_import_course",
+        importfrom=2,
+        importto=target["id"],
+        deletecontent=1,
+    )
+    assert body.json() is None
+    contents = _ws(
+        fake_moodle, fake_moodle.admin_token, "core_course_get_contents", courseid=target["id"]
+    ).json()
+    names = [m["name"] for s in contents for m in s["modules"]]
+    assert "Old page" not in names
+    assert "Placement quiz" in names and "Page with figure and formula" in names
+    assert all(m["id"] > 7 for s in contents for m in s["modules"])  # new cmids
+    assert not state.is_enrolled(target["id"], learner["id"])
+    assert state.manual_instance(target["id"], enabled_only=False) is None
+    bad = _ws(
+        fake_moodle,
+        fake_moodle.admin_token,
+        "core_course_import_course",
+        importfrom=2,
+        importto=9999,
+    ).json()
+    assert bad["errorcode"] == "invalidcourseid"

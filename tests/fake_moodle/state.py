@@ -83,6 +83,8 @@ CAPABILITY_NAMES: dict[str, str] = {
     "mod/page:view": "View page",
     "moodle/restore:restorecourse": "Restore courses",
     "moodle/backup:backupcourse": "Backup courses",
+    "moodle/backup:backuptargetimport": "Back up for import",
+    "moodle/restore:restoretargetimport": "Restore for import",
     "webservice/rest:use": "Use REST protocol",
     "moodle/user:manageownfiles": "Manage files in private file areas",
 }
@@ -119,6 +121,8 @@ EDITINGTEACHER_CAPS = TEACHER_CAPS | {
     "moodle/role:assign",
     "moodle/backup:backupcourse",
     "moodle/restore:restorecourse",
+    "moodle/backup:backuptargetimport",
+    "moodle/restore:restoretargetimport",
 }
 MANAGER_CAPS = set(CAPABILITY_NAMES) - {"mod/quiz:attempt"}
 USER_CAPS = {"webservice/rest:use", "moodle/user:manageownfiles"}

@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     cohort,
     completion,
     course,
+    course_import,
     enrol,
     files,
     grades,
