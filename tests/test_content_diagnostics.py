@@ -418,6 +418,16 @@ CASES = [
         "for them here",
     ),
     Case(
+        "math-in-table",
+        edit(f"{M1}/concepts.md", "| 2     | school |", "| $|x|$ | school |"),
+        f"{M1}/concepts.md",
+        14,
+        3,
+        codes.MATH_IN_TABLE,
+        "'|' inside math in a table row ends the table cell",
+        severity=Severity.WARNING,
+    ),
+    Case(
         "unreferenced-file",
         write(f"{M1}/notes.txt", "draft\n"),
         f"{M1}/notes.txt",

@@ -147,3 +147,9 @@ def test_math_content_survives_rendering(body: str) -> None:
         return
     html, _, _ = render(f"x ${body}$ y", Path("/nonexistent"))
     assert f"\\({escapeHtml(body)}\\)" in html
+
+
+def test_pipe_in_table_math_is_flagged_but_money_is_not(tmp_path: Path) -> None:
+    text = "| a | b |\n|---|---|\n| $5 | $10 |\n| $\\vert x \\vert$ | $|x|$ |\n"
+    _, diags, _ = render(text, tmp_path)
+    assert [(d.line, d.column, d.code) for d in diags.sorted()] == [(4, 21, codes.MATH_IN_TABLE)]

@@ -160,6 +160,13 @@ LOCAL_FILE_UNSUPPORTED = _rule(
     "section summary, activity description, quiz feedback, glossary definition).",
     "Put images and data-file links in lessons (page items) or labels.",
 )
+MATH_IN_TABLE = _rule(
+    "LEM035",
+    "math-in-table",
+    W,
+    "Math in a table row contains '|', which ends the table cell before the math is read.",
+    "Inside math in tables write \\vert, \\lvert/\\rvert or \\mid instead of |.",
+)
 
 # files
 UNREFERENCED_FILE = _rule(

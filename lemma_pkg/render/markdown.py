@@ -172,10 +172,12 @@ def render_markdown(
     front: str | None = None
     front_line = 0
     for tok in tokens:
+        if tok.type == "table_open" and tok.map:
+            _check_table_math(ctx, tok.map[0], tok.map[1])
         if tok.type == "front_matter":
             front = tok.content
             front_line = origin.line + 1
-        elif tok.type == "inline" and tok.children:
+        if tok.type == "inline" and tok.children:
             start = tok.map[0] if tok.map else 0
             end = tok.map[1] if tok.map else len(ctx.lines)
             cursor = [start, 0]
@@ -190,6 +192,25 @@ def render_markdown(
     return Rendered(
         html=html, front_matter=front, front_matter_line=front_line, referenced=ctx.referenced
     )
+
+
+# Inline math as authors mean it (pandoc's rule) that contains a '|': in a table row that
+# pipe ends the cell before the math is parsed.
+_PIPE_IN_MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])[^$\n]*?\|[^$\n]*?(?<=\S)\$(?!\d)")
+
+
+def _check_table_math(ctx: _LinkContext, start: int, end: int) -> None:
+    for i in range(start, min(end, len(ctx.lines))):
+        m = _PIPE_IN_MATH.search(ctx.lines[i])
+        if m:
+            ctx.diags.warning(
+                ctx.origin.display,
+                ctx.origin.line + i,
+                m.start() + ctx.origin.column,
+                codes.MATH_IN_TABLE,
+                "'|' inside math in a table row ends the table cell",
+                "inside math in tables write \\vert, \\lvert/\\rvert or \\mid instead of |",
+            )
 
 
 def _walk(tokens: Sequence[Token]) -> list[Token]:
