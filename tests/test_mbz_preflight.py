@@ -95,3 +95,13 @@ def test_item_types_have_checks() -> None:
     # Smoke: every kind goes through preflight without raising.
     kinds = {type(i) for i in full_course().items()}
     assert {Page, Label, DataFile, Quiz} <= kinds
+
+
+def test_preflight_stays_a_function_after_the_checks_module_is_imported() -> None:
+    import importlib
+
+    import lemma_pkg.mbz as mbz
+
+    importlib.import_module("lemma_pkg.mbz.checks")
+    assert callable(mbz.preflight)
+    assert mbz.preflight(full_course())[0].code == "MBZ001"

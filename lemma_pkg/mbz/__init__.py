@@ -3,7 +3,9 @@
 - :func:`write_backup` compiles a :class:`~lemma_pkg.content.model.Course` into a Moodle 4.5
   course backup, atomically and deterministically.
 - :func:`backup_bytes` gives the same archive in memory.
-- :func:`preflight` lists what the writer can see wrong in a course before writing.
+- :func:`preflight` lists what the writer can see wrong in a course before writing
+  (rules in :mod:`lemma_pkg.mbz.checks`; the module is not named ``preflight`` so that
+  importing it never shadows the function).
 - :mod:`lemma_pkg.mbz.inspect` reads any .mbz and checks it against Moodle's restore rules.
 """
 
@@ -17,9 +19,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Load the checks module before `def preflight` below: importing the submodule of the same
-# name later would rebind the package attribute `preflight` from the function to the module.
-import lemma_pkg.mbz.preflight as _preflight_checks  # noqa: F401
 from lemma_pkg.content.model import Course, DataFile, Label, Page, Quiz
 from lemma_pkg.diagnostics import Diagnostic
 from lemma_pkg.errors import BuildError
@@ -54,7 +53,7 @@ class BackupSummary:
 def preflight(course: Course) -> list[Diagnostic]:
     """Problems the backup writer can see in a loaded course before writing anything
     (e.g. data-set extensions Moodle 4.5 does not know). ``lemma validate`` reports these."""
-    from lemma_pkg.mbz.preflight import check_course
+    from lemma_pkg.mbz.checks import check_course
 
     return check_course(course)
 

@@ -206,7 +206,7 @@ class Completion:
 def resolve_completion(item: AnyItem) -> Completion:
     """Moodle's completion fields for ``item``, falling back where the module cannot track.
 
-    ``lemma_pkg.mbz.preflight`` warns about every fallback taken here.
+    ``lemma_pkg.mbz.preflight()`` warns about every fallback taken here.
     """
     mode = item.completion
     if mode == "none":
