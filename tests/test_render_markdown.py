@@ -153,3 +153,9 @@ def test_pipe_in_table_math_is_flagged_but_money_is_not(tmp_path: Path) -> None:
     text = "| a | b |\n|---|---|\n| $5 | $10 |\n| $\\vert x \\vert$ | $|x|$ |\n"
     _, diags, _ = render(text, tmp_path)
     assert [(d.line, d.column, d.code) for d in diags.sorted()] == [(4, 21, codes.MATH_IN_TABLE)]
+
+
+def test_crlf_sources_keep_positions_and_math(tmp_path: Path) -> None:
+    html, diags, _ = render("Title\r\n\r\nSee $a_1$ and ![x](none.png)\r\n", tmp_path)
+    assert "\\(a_1\\)" in html
+    assert [(d.line, d.column) for d in diags.sorted()] == [(3, 20)]
