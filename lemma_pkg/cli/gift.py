@@ -78,3 +78,24 @@ def rules_command() -> None:
     from lemma_pkg.gift.rules import rules_markdown
 
     sys.stdout.write(rules_markdown())
+
+
+@gift_group.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Only report files that would change (exit 1).")
+def fmt_command(files: tuple[Path, ...], check: bool) -> None:
+    """Rewrite GIFT FILES in canonical form (same questions for Moodle, escapes done
+    right). With --check nothing is written and the exit status is 1 when a file would
+    change. Files Moodle refuses (not UTF-8) are errors; then nothing is written."""
+    from lemma_pkg.gift.fmt import format_files
+
+    changed = format_files(list(files), write=not check)
+    for path in changed:
+        click.echo(f"{'would reformat' if check else 'reformatted'} {path}")
+    click.echo(
+        f"{len(changed)} file(s) {'would be ' if check else ''}reformatted, "
+        f"{len(files) - len(changed)} unchanged",
+        err=True,
+    )
+    if check and changed:
+        raise SystemExit(1)
