@@ -620,3 +620,12 @@ def test_import_course_with_deletecontent_wipes_learner_data(fake_moodle: FakeMo
         importto=9999,
     ).json()
     assert bad["errorcode"] == "invalidcourseid"
+
+
+def test_php_drops_files_past_max_file_uploads(fake_moodle: FakeMoodle) -> None:
+    fake_moodle.state.config.max_file_uploads = 2
+    files = [(f"f{i}", (f"{i}.txt", b"x", "text/plain")) for i in range(3)]
+    resp = requests.post(
+        fake_moodle.upload_url, data={"token": fake_moodle.admin_token}, files=files, timeout=10
+    )
+    assert [f["filename"] for f in resp.json()] == ["0.txt", "1.txt"]

@@ -259,6 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
         cfg = fake.state.config
         if len(body) > cfg.post_max_size:
             fields, files = [], []
+        files = files[: cfg.max_file_uploads]
         merged = {k: v for k, v in query}
         merged.update(dict(fields))
         text, ctype = handle_upload(fake.state, list(merged.items()), files, cfg.debug)

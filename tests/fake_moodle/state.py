@@ -140,6 +140,7 @@ class SiteConfig:
         self.upload_max_filesize = 128 * 1024 * 1024
         self.post_max_size = 128 * 1024 * 1024
         self.max_input_vars = 5000
+        self.max_file_uploads = 20  # PHP drops file fields past this many, silently
         self.allowaccountssameemail = False
         self.userquota = 104857600
         self.enablecompletion = True
