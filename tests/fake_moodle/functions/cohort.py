@@ -70,8 +70,9 @@ def create_cohorts(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
                     raise invalid_parameter(
                         f"category not exists: category {ctype['type']} = {ctype['value']}"
                     )
-                ctxid = state.context_id(CONTEXT_COURSECAT, catid)
-                assert ctxid is not None
+                catctx = state.context_id(CONTEXT_COURSECAT, catid)
+                assert catctx is not None
+                ctxid = catctx
             if any(x["idnumber"] == c["idnumber"] for x in state.cohorts.values()):
                 raise invalid_parameter(f"record already exists: idnumber={c['idnumber']}")
             call.require_capability("moodle/cohort:manage", ctxid)

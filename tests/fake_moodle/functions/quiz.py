@@ -79,7 +79,7 @@ def new_attempt(state: State, quiz: Record, userid: int, when: int) -> Record:
 def attempt_grade(quiz: Record, attempt: Record) -> float | None:
     if attempt["sumgrades"] is None or not quiz["sumgrades"]:
         return None
-    return round(attempt["sumgrades"] / quiz["sumgrades"] * quiz["grade"], 5)
+    return round(float(attempt["sumgrades"]) / float(quiz["sumgrades"]) * float(quiz["grade"]), 5)
 
 
 def best_grade(state: State, quiz: Record, userid: int) -> float | None:
