@@ -629,3 +629,32 @@ def test_php_drops_files_past_max_file_uploads(fake_moodle: FakeMoodle) -> None:
         fake_moodle.upload_url, data={"token": fake_moodle.admin_token}, files=files, timeout=10
     )
     assert [f["filename"] for f in resp.json()] == ["0.txt", "1.txt"]
+
+
+def test_requests_with_token_in_url(fake_moodle: FakeMoodle) -> None:
+    _ws(fake_moodle, fake_moodle.admin_token, "core_webservice_get_site_info")
+    assert fake_moodle.requests_with_token_in_url() == []
+    fake_moodle.revoke_token(fake_moodle.admin_token)
+    requests.get(f"{fake_moodle.rest_url}?wstoken={fake_moodle.admin_token}", timeout=10)
+    (bad,) = fake_moodle.requests_with_token_in_url()
+    assert bad.method == "GET"
+
+
+def test_private_profile_fields_need_viewalldetails(fake_moodle: FakeMoodle) -> None:
+    state = fake_moodle.state
+    seed.add_profile_field(state, "cohortcode", "Cohort code", "text", visible=1)
+    seed.add_profile_field(state, "born", "Born", "datetime", visible=2)
+    ana = fake_moodle.add_user("ana", customfields={"cohortcode": "X7", "born": "946684800"})
+    seed.enrol(state, ana["id"], 2)
+    seed.enrol(state, 3, 2)
+    student = fake_moodle.issue_token("student1")
+
+    def fields(token: str) -> dict[str, str]:
+        rows = _ws(
+            fake_moodle, token, "core_user_get_users_by_field", field="id", values=[ana["id"]]
+        ).json()
+        return {cf["shortname"]: cf["displayvalue"] for cf in rows[0]["customfields"]}
+
+    assert fields(fake_moodle.admin_token)["cohortcode"] == "X7"
+    assert "cohortcode" not in fields(student)
+    assert fields(student)["born"] == "1 January 2000"

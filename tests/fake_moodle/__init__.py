@@ -25,6 +25,7 @@ Python API
 ...     fake.faults.http_error(502, count=2)   # see tests.fake_moodle.faults for all switches
 ...     fake.requests[-1].path                 # log of received requests (LoggedRequest):
 ...     fake.requests[-1].fields               #   method, path (with query), headers, fields,
+...     fake.requests_with_token_in_url()      # [] unless a token travelled in a URL
 ...     fake.call(token, "core_webservice_get_site_info")  # tiny built-in client
 ...     fake.state                             # the State (tables as dicts; lock: state.lock)
 ...     fake.reset()                           # back to the reference site, faults cleared

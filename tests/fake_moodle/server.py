@@ -309,6 +309,7 @@ class FakeMoodle:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._seed_reference = seed_reference
+        self._issued: set[str] = set()
         self.state = State()
         self.reset()
 
@@ -403,6 +404,7 @@ class FakeMoodle:
                     self.state, service_functions, uploadfiles=uploadfiles
                 )["id"]
             value = token or secrets.token_hex(16)
+            self._issued.add(value)
             self.state.tokens[value] = {
                 "token": value,
                 "userid": user["id"],
@@ -444,6 +446,14 @@ class FakeMoodle:
         req = urllib.request.Request(self.rest_url, data=data, method="POST")
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read().decode("utf-8"))
+
+    def requests_with_token_in_url(self) -> list[LoggedRequest]:
+        """Logged requests whose target (path or query string) contains any token the fake has
+        issued, including tokens since revoked or expired. The client must never produce one."""
+        with self.state.lock:
+            tokens = set(self.state.tokens) | self._issued
+        with self._log_lock:
+            return [r for r in self.requests if any(t in r.path for t in tokens)]
 
     def set_debug(self, on: bool = True) -> None:
         """Site debugging (DEBUG_DEVELOPER): error bodies gain ``debuginfo``."""

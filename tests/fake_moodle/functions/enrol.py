@@ -257,7 +257,7 @@ def participant_details(
     ):
         if key in base:
             full[key] = base[key]
-    custom = profile_fields_for(state, user["id"], displayvalue=False)
+    custom = profile_fields_for(state, user["id"], displayvalue=False, viewerid=call.userid)
     if custom:
         full["customfields"] = custom
     groups = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import (
@@ -114,11 +115,21 @@ def save_profile_data(state: State, userid: int, customfields: list[dict[str, st
 
 
 def profile_fields_for(
-    state: State, userid: int, displayvalue: bool = True
+    state: State,
+    userid: int,
+    displayvalue: bool = True,
+    *,
+    viewerid: int | None = None,
 ) -> list[dict[str, Any]]:
+    """The user's profile fields with data (or a non-empty default), as the viewer may see
+    them: visible 2 = everyone, 1 = the user and viewers with moodle/user:viewalldetails,
+    0 = only viewers with moodle/user:viewalldetails (site admins)."""
+    full = viewerid is None or state.has_capability(viewerid, "moodle/user:viewalldetails", 1)
     out = []
     for field in sorted(state.profile_fields.values(), key=lambda f: f["id"]):
-        if field["visible"] == 0:
+        if field["visible"] == 0 and not full:
+            continue
+        if field["visible"] == 1 and not (full or viewerid == userid):
             continue
         value = state.profile_data.get((userid, field["id"]))
         if value is None:
@@ -129,6 +140,9 @@ def profile_fields_for(
         if displayvalue:
             if field["datatype"] == "checkbox":
                 entry["displayvalue"] = "Yes" if value == "1" else "No"
+            elif field["datatype"] == "datetime" and value.lstrip("-").isdigit():
+                day = datetime.fromtimestamp(int(value), tz=UTC)
+                entry["displayvalue"] = f"{day.day} {day:%B %Y}"
             else:
                 entry["displayvalue"] = value
         entry["name"] = field["name"]
@@ -203,7 +217,7 @@ def user_details(
         d["country"] = user["country"]
     d["profileimageurlsmall"] = f"{state.url}/theme/image.php/boost/core/{THEME_REV}/u/f2"
     d["profileimageurl"] = f"{state.url}/theme/image.php/boost/core/{THEME_REV}/u/f1"
-    custom = profile_fields_for(state, user["id"], displayvalue)
+    custom = profile_fields_for(state, user["id"], displayvalue, viewerid=call.userid)
     if custom:
         d["customfields"] = custom
     if own and include_prefs:
