@@ -1,4 +1,4 @@
-"""The complete example of docs/authoring.md is a course that validates and previews.
+"""The complete example of the README's authoring guide is a course that validates and previews.
 
 Code blocks preceded by ``<!-- file: PATH -->`` are written to PATH; the few files the
 guide only mentions (the welcome module, the practical pages, GIFT files, the image and
@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from lemma_pkg.cli import main
 from lemma_pkg.content.loader import load_course
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
+DOC = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"<!-- file: (?P<path>\S+) -->\n```\w*\n(?P<body>.*?)\n```", re.S)
 
 EXTRA = {

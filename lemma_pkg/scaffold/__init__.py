@@ -12,7 +12,7 @@ from pathlib import Path
 from lemma_pkg.errors import LemmaError
 
 COURSE_YAML = """\
-# The course: see docs/authoring.md for every key.
+# The course: see the README's authoring guide for every key.
 fullname: "@FULLNAME@"
 shortname: "@SHORTNAME@"
 category: Miscellaneous
