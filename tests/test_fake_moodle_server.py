@@ -658,3 +658,19 @@ def test_private_profile_fields_need_viewalldetails(fake_moodle: FakeMoodle) -> 
     assert fields(fake_moodle.admin_token)["cohortcode"] == "X7"
     assert "cohortcode" not in fields(student)
     assert fields(student)["born"] == "1 January 2000"
+
+
+def test_draft_files_become_private_files(fake_moodle: FakeMoodle) -> None:
+    resp = requests.post(
+        fake_moodle.upload_url,
+        data={"token": fake_moodle.admin_token},
+        files={"file_1": ("keep.txt", b"k", "text/plain")},
+        timeout=10,
+    )
+    itemid = resp.json()[0]["itemid"]
+    body = _ws(
+        fake_moodle, fake_moodle.admin_token, "core_user_add_user_private_files", draftid=itemid
+    )
+    assert body.json() is None
+    private = [f["filename"] for f in fake_moodle.state.files if f["filearea"] == "private"]
+    assert private == ["keep.txt"]

@@ -245,3 +245,23 @@ def files_upload(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         "filename": params["filename"],
         "url": url,
     }
+
+
+@wsfunction("core_user_add_user_private_files", Params({"draftid": Value("int")}))
+def add_user_private_files(call: Call, params: dict[str, Any]) -> None:
+    """Copy the caller's draft area into its private files (replacing them)."""
+    state = call.state
+    ctxid = state.context_id(CONTEXT_USER, call.userid)
+    assert ctxid is not None
+    call.require_capability("moodle/user:manageownfiles", ctxid)
+    draft = [
+        f
+        for f in state.files
+        if f["contextid"] == ctxid and f["filearea"] == "draft" and f["itemid"] == params["draftid"]
+    ]
+    state.files = [
+        f for f in state.files if not (f["contextid"] == ctxid and f["filearea"] == "private")
+    ]
+    for f in draft:
+        state.files.append({**f, "filearea": "private", "itemid": 0})
+    return None
