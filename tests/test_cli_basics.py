@@ -59,3 +59,52 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test" in ci
+
+
+def _not_an_archive(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.mbz"
+    path.write_text("plain text, not a backup\n", encoding="utf-8")
+    return path
+
+
+def test_lemma_error_is_one_line_and_a_hint_without_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--no-color", "inspect", str(_not_an_archive(tmp_path))])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {tmp_path / 'notes.mbz'}: ")
+    assert "\n  hint: " in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert result.stdout == ""
+
+
+def test_traceback_flag_lets_the_exception_through(tmp_path: Path) -> None:
+    from lemma_pkg.errors import LemmaError
+
+    result = CliRunner().invoke(main, ["--traceback", "inspect", str(_not_an_archive(tmp_path))])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, LemmaError)
+
+
+def test_color_flag_colours_errors_and_no_color_env_turns_it_off(tmp_path: Path) -> None:
+    archive = str(_not_an_archive(tmp_path))
+    coloured = CliRunner().invoke(main, ["--color", "inspect", archive])
+    assert "\x1b[" in coloured.stderr
+    plain = CliRunner(env={"NO_COLOR": "1"}).invoke(main, ["inspect", archive], color=True)
+    assert "\x1b[" not in plain.stderr
+    assert plain.stderr.startswith("error: ")
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_quiet_keeps_data_on_stdout_and_drops_the_summary(tmp_path: Path) -> None:
+    out = tmp_path / "small.mbz"
+    course = str(REPO / "tests" / "fixtures" / "course_small")
+    loud = CliRunner().invoke(main, ["build", "--out", str(out), course])
+    quiet = CliRunner().invoke(main, ["-q", "build", "--out", str(out), course])
+    assert loud.exit_code == quiet.exit_code == 0
+    assert quiet.stdout == loud.stdout == f"{out}\n"
+    assert quiet.stderr == ""
+    assert loud.stderr != ""
