@@ -41,7 +41,7 @@ class TextPart:
     span: Span
     format: str  # FORMAT_* constant as a string
     tag: FormatTag | None = None
-    raw: str = ""  # the source text (escapes not decoded)
+    raw: str = ""  # titles only: the source text (escapes not decoded)
 
 
 @dataclass(slots=True)
@@ -85,7 +85,8 @@ class GiftBlock:
     comments: list[tuple[int, str]]  # (block line index, comment text)
     kind: str = "question"  # "skipped" | "category" | "question" | "rejected"
     qtype: str | None = None
-    moodle: dict[str, Any] | None = None
+    spec: dict[str, Any] | None = None  # compact question values; `moodle` expands them
+    _moodle: dict[str, Any] | None = None
     problem: Problem | None = None
     category: str | None = None
     title: TextPart | None = None
@@ -112,6 +113,23 @@ class GiftBlock:
     @property
     def first_line(self) -> int:
         return self.block.first_line
+
+    @property
+    def accepted(self) -> bool:
+        """Moodle builds a question (or category) object from this block."""
+        return self.spec is not None
+
+    @property
+    def moodle(self) -> dict[str, Any] | None:
+        """Moodle's question object for this block (None when Moodle rejects it).
+
+        Built on first use from the parse (a view of the AST); treat it as read-only.
+        """
+        if self._moodle is None and self.spec is not None:
+            from lemma_pkg.gift.moodle import build_question
+
+            self._moodle = build_question(self.spec)
+        return self._moodle
 
     def pos(self, offset: int) -> Position:
         """Source position of ``offset`` in :attr:`joined`."""
@@ -144,4 +162,9 @@ class GiftDocument:
         """The question objects of every block Moodle accepts, in file order."""
         if self.decode_error is not None or self.read_error is not None:
             return []
-        return [b.moodle for b in self.blocks if b.moodle is not None]
+        out = []
+        for b in self.blocks:
+            q = b.moodle
+            if q is not None:
+                out.append(q)
+        return out

@@ -23,7 +23,7 @@ from typing import Final
 
 from lemma_pkg.diagnostics import Diagnostic
 from lemma_pkg.gift.ast import Answer, GiftBlock, GiftDocument, Position, TextPart
-from lemma_pkg.gift.reader import FORMAT_HTML, FORMAT_MARKDOWN, SENT, TF_ANSWERS
+from lemma_pkg.gift.reader import FORMAT_HTML, FORMAT_MARKDOWN, SENT, TF_ANSWERS, gc_paused
 from lemma_pkg.gift.rules import RULES_BY_CODE, RULES_BY_NAME
 from lemma_pkg.gift.source import Source
 
@@ -114,7 +114,11 @@ def lint_document(
     data: bytes | None = None,
 ) -> list[Diagnostic]:
     """Every diagnostic for a parsed document, sorted, disable comments applied."""
-    cfg = config or LintConfig()
+    with gc_paused():
+        return _lint(doc, display, config or LintConfig())
+
+
+def _lint(doc: GiftDocument, display: str, cfg: LintConfig) -> list[Diagnostic]:
     out = _Collector(display)
     if doc.read_error is not None:
         out.add("GIFT002", (0, 0), f"cannot read the file: {doc.read_error}")
@@ -391,8 +395,7 @@ def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
                 return
         out.add(p.code, gb.pos(p.offset), p.message)
         return
-    q = gb.moodle
-    if q is None:
+    if not gb.accepted:
         return
     if gb.braces_reversed:
         out.add(
@@ -468,7 +471,7 @@ def _check_format(gb: GiftBlock, part: TextPart, out: _Collector) -> None:
                 f"unknown format [{tag.name}]: Moodle keeps it as text (formats are [html], "
                 "[moodle], [plain], [markdown], lower case)",
             )
-    raw = part.raw
+    raw = gb.joined[part.span[0] : part.span[1]]
     if "[" in raw:
         lead = len(raw) - len(raw.lstrip(_WS))
         m = _FORMAT_ANYWHERE_RE.search(raw, lead + 1)

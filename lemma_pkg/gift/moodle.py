@@ -6,6 +6,61 @@ from typing import Any
 
 from lemma_pkg.gift.ast import GiftDocument
 
+FORMAT_MOODLE = "0"
+FORMAT_HTML = "1"
+
+
+def _rich(value: tuple[str, str]) -> dict[str, Any]:
+    return {"text": value[0], "format": value[1], "files": []}
+
+
+def build_question(spec: dict[str, Any]) -> dict[str, Any]:
+    """Moodle's question object (``defaultquestion()`` plus what ``readquestion`` sets)
+    from the reader's compact values."""
+    q: dict[str, Any] = {
+        "shuffleanswers": "1",
+        "defaultmark": 1,
+        "image": "",
+        "usecase": 0,
+        "multiplier": [],
+        "questiontextformat": FORMAT_MOODLE,
+        "generalfeedback": "",
+        "generalfeedbackformat": FORMAT_MOODLE,
+        "answernumbering": "abc",
+        "penalty": 0.3333333,
+        "length": 1,
+        "export_process": True,
+        "import_process": True,
+        "correctfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
+        "partiallycorrectfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
+        "incorrectfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
+    }
+    for key, value in spec.items():
+        if key == "_combined":
+            for k in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+                q[k] = {"text": "", "format": value, "files": []}
+        elif isinstance(value, tuple):
+            q[key] = _rich(value)
+        elif isinstance(value, list):
+            q[key] = [_rich(v) if isinstance(v, tuple) else v for v in value]
+        elif isinstance(value, dict):
+            q[key] = dict(value)
+        else:
+            q[key] = value
+    qtype = spec.get("qtype")
+    if qtype == "description":
+        q["defaultmark"] = 0
+        q["length"] = 0
+    elif qtype == "essay":
+        q["responseformat"] = "editor"
+        q["responserequired"] = 1
+        q["responsefieldlines"] = 15
+        q["attachments"] = 0
+        q["attachmentsrequired"] = 0
+        q["graderinfo"] = {"text": "", "format": FORMAT_HTML, "files": []}
+        q["responsetemplate"] = {"text": "", "format": FORMAT_HTML}
+    return q
+
 
 def moodle_json(doc: GiftDocument) -> dict[str, Any]:
     """The block-by-block result in the contract of the GIFT parity corpus.

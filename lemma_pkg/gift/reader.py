@@ -18,8 +18,10 @@ text; then only positions are approximate.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 from lemma_pkg.gift import php
@@ -180,36 +182,18 @@ def extract_idnumber_and_tags(comments: str) -> tuple[str, list[str]]:
     return idnumber, tags
 
 
-def _rich(text: str, fmt: str) -> dict[str, Any]:
-    return {"text": text, "format": fmt, "files": []}
+Rich = tuple[str, str]  # (text, format): expanded to {"text", "format", "files"} in the view
 
 
-def _default_question() -> dict[str, Any]:
-    """``qformat_default::defaultquestion``."""
-    return {
-        "shuffleanswers": "1",
-        "defaultmark": 1,
-        "image": "",
-        "usecase": 0,
-        "multiplier": [],
-        "questiontextformat": FORMAT_MOODLE,
-        "generalfeedback": "",
-        "generalfeedbackformat": FORMAT_MOODLE,
-        "answernumbering": "abc",
-        "penalty": 0.3333333,
-        "length": 1,
-        "export_process": True,
-        "import_process": True,
-        "correctfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
-        "partiallycorrectfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
-        "incorrectfeedback": {"text": "", "format": FORMAT_MOODLE, "files": []},
-    }
+def _rich(part: TextPart | None, default: str) -> Rich:
+    if part is None:
+        return ("", default)
+    return (part.text, part.format)
 
 
 def _combined_feedback(q: dict[str, Any], fmt: str) -> None:
-    q["correctfeedback"] = {"text": "", "format": fmt, "files": []}
-    q["partiallycorrectfeedback"] = {"text": "", "format": fmt, "files": []}
-    q["incorrectfeedback"] = {"text": "", "format": fmt, "files": []}
+    """``add_blank_combined_feedback`` with the question's format (expanded in the view)."""
+    q["_combined"] = fmt
 
 
 def php_array(d: dict[int, Any]) -> list[Any] | dict[str, Any]:
@@ -263,9 +247,13 @@ class _Reader:
 
     # parse_text_with_format
     def text_with_format(self, text: str, default: str, offset: int) -> TextPart:
+        if text[:1] != "[" and not self.exact:  # fast path: no format tag
+            final = moodle_post(_to_m(text)) if (SENT in text or "&&" in text) else text
+            body = text.strip(TRIM)
+            start = offset + (text.find(body[:1]) if body and text[:1] in TRIM else 0)
+            return TextPart(final.strip(TRIM), (start, start + len(body)), default, None)
         fmt = default
         tag = None
-        raw = text
         if text[:1] == "[":
             end = text.find("]")
             name = php.substr(text, 1, (end if end != -1 else 0) - 1)
@@ -278,20 +266,20 @@ class _Reader:
                 offset += (end if end != -1 else 0) + 1
         final = trim(self.fin(self.post(text)))
         lead = len(text) - len(text.lstrip(TRIM))
+        text = text.rstrip(TRIM)
         start = offset + lead
-        return TextPart(final, (start, start + len(trim(text))), fmt, tag, raw)
+        return TextPart(final, (start, start + len(text) - lead), fmt, tag)
 
-    def blank(self, fmt: str, offset: int) -> TextPart:
-        return TextPart("", (offset, offset), fmt)
-
-    def comment_parser(self, answer: str, fmt: str, offset: int) -> tuple[TextPart, TextPart]:
+    def comment_parser(
+        self, answer: str, fmt: str, offset: int
+    ) -> tuple[TextPart, TextPart | None]:
         """``commentparser``: text before the first ``#`` and feedback after it."""
         h = answer.find("#")
         if h == -1:
             lead = len(answer) - len(answer.lstrip(TRIM))
             return (
                 self.text_with_format(trim(answer), fmt, offset + lead),
-                self.blank(fmt, offset + len(answer)),
+                None,
             )
         a = answer[:h]
         lead_a = len(a) - len(a.lstrip(TRIM))
@@ -407,7 +395,7 @@ def _reject(
     gb: GiftBlock, code: str, message: str, offset: int, crash: bool, moodle: str = ""
 ) -> None:
     gb.kind = "rejected"
-    gb.moodle = None
+    gb.spec = None
     gb.problem = Problem(code, message, offset, crash, moodle)
 
 
@@ -422,7 +410,7 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
     else:
         w = text
     fin = r.fin
-    q = _default_question()
+    q: dict[str, Any] = {}
 
     if w[:10] == "$CATEGORY:":
         gb.kind = "category"
@@ -431,7 +419,7 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
         cat = fin(trim(r.raw(w[10:])))
         q["category"] = cat
         gb.category = cat
-        gb.moodle = q
+        gb.spec = q
         return
 
     name: str | None = None
@@ -516,7 +504,11 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
         name = php.create_default_question_name(qt.text, DEFAULT_NAME)
     q["name"] = name
     q["qtype"] = None
-    idnumber, tags = extract_idnumber_and_tags("".join(c + "\n" for _, c in gb.comments))
+    idnumber, tags = (
+        extract_idnumber_and_tags("".join(c + "\n" for _, c in gb.comments))
+        if gb.comments
+        else ("", [])
+    )
     q["idnumber"] = idnumber
     q["tags"] = tags
     gb.idnumber = idnumber
@@ -527,23 +519,14 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
             m = _ORDERING_RE.match(answertext)
             if m is not None:
                 _ordering(r, q, m, at_base)
-                gb.moodle = q
+                gb.spec = q
                 return
         if description:
             gb.qtype = "description"
             q["qtype"] = "description"
-            q["defaultmark"] = 0
-            q["length"] = 0
         elif answertext == "":
             gb.qtype = "essay"
             q["qtype"] = "essay"
-            q["responseformat"] = "editor"
-            q["responserequired"] = 1
-            q["responsefieldlines"] = 15
-            q["attachments"] = 0
-            q["attachmentsrequired"] = 0
-            q["graderinfo"] = {"text": "", "format": FORMAT_HTML, "files": []}
-            q["responsetemplate"] = {"text": "", "format": FORMAT_HTML}
         elif answertext[0] == "#":
             _numerical(r, q, answertext, at_base, fmt)
         elif "~" in answertext:
@@ -563,7 +546,7 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
     except _Crash as crash:
         _reject(gb, crash.code, crash.message, crash.offset, True, crash.moodle_message)
         return
-    gb.moodle = q
+    gb.spec = q
 
 
 def _ordering(r: _Reader, q: dict[str, Any], m: re.Match[str], at_base: int) -> None:
@@ -659,8 +642,8 @@ def _multichoice(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
         ans, fb = r.comment_parser(a, fmt, body_off)
         node.text, node.feedback, node.fraction = ans, fb, w
         gb.answers.append(node)
-        answers.append(_rich(ans.text, ans.format))
-        feedback.append(_rich(fb.text, fb.format))
+        answers.append(_rich(ans, fmt))
+        feedback.append(_rich(fb, fmt))
         fraction.append(w)
     q["answer"] = answers
     q["feedback"] = feedback
@@ -708,7 +691,7 @@ def _match(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> bo
         right = trim(r.fin(r.post(a[arrow + 2 :])))
         node.text = left
         node.subanswer = right
-        subq.append(_rich(left.text, left.format))
+        subq.append(_rich(left, fmt))
         suba.append(right)
     q["subquestions"] = subq
     q["subanswers"] = suba
@@ -727,19 +710,19 @@ def _truefalse(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
         t, toff = _trimmed(seg, at_base + off)
         parts.append(r.text_with_format(t, fmt, toff))
     ans = parts[0]
-    wrong = parts[1] if len(parts) > 1 else r.blank(fmt, at_base + len(at))
-    right = parts[2] if len(parts) > 2 else r.blank(fmt, at_base + len(at))
+    wrong = parts[1] if len(parts) > 1 else None
+    right = parts[2] if len(parts) > 2 else None
     node = Answer((at_base, at_base + len(at)), "", text=ans, feedback=wrong)
     node.feedback2 = right
     gb.answers.append(node)
-    if ans.text in ("T", "TRUE"):
+    if ans.text in ("T", "TRUE"):  # noqa: SIM108
         q["correctanswer"] = 1
-        q["feedbacktrue"] = _rich(right.text, right.format)
-        q["feedbackfalse"] = _rich(wrong.text, wrong.format)
+        q["feedbacktrue"] = _rich(right, fmt)
+        q["feedbackfalse"] = _rich(wrong, fmt)
     else:
         q["correctanswer"] = 0
-        q["feedbacktrue"] = _rich(wrong.text, wrong.format)
-        q["feedbackfalse"] = _rich(right.text, right.format)
+        q["feedbacktrue"] = _rich(wrong, fmt)
+        q["feedbackfalse"] = _rich(right, fmt)
     q["penalty"] = 1
 
 
@@ -777,7 +760,7 @@ def _shortanswer(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
         node.text, node.feedback, node.fraction = ans, fb, w
         gb.answers.append(node)
         answers.append(ans.text)
-        feedback.append(_rich(fb.text, fb.format))
+        feedback.append(_rich(fb, fmt))
         fraction.append(w)
     q["answer"] = answers
     q["feedback"] = feedback
@@ -825,7 +808,7 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
             w = 1
         ans, fb = r.comment_parser(a, fmt, body_off)
         node.text, node.feedback, node.fraction = ans, fb, w
-        feedback.append(_rich(fb.text, fb.format))
+        feedback.append(_rich(fb, fmt))
         fraction.append(w)
         atext = ans.text
         value: Any
@@ -874,7 +857,7 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
         node.tolerance = ""
         gb.answers.append(node)
         fraction.append(0)
-        feedback.append(_rich(fb.text, fb.format))
+        feedback.append(_rich(fb, fmt))
         answers.append("*")
         tolerances.append("")
     q["answer"] = answers
@@ -886,8 +869,26 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
 # --------------------------------------------------------------------------- documents
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector.
+
+    Parsing and linting allocate many small containers and create no reference cycles;
+    without this, collections triggered by the allocations scan every live object again
+    and again, and large files get several times slower.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_source(source: Source) -> GiftDocument:
-    return GiftDocument(source, [read_block(b) for b in split_blocks(source)])
+    with gc_paused():
+        return GiftDocument(source, [read_block(b) for b in split_blocks(source)])
 
 
 def parse_text(text: str) -> GiftDocument:
