@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -25,8 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-VOCAB = ("model level school pupil variance slope intercept random fixed effect sample mean "
-         "cluster residual estimate predictor outcome region cohort survey").split()  # fmt: skip
+VOCAB = ["model", "level", "school", "pupil", "variance", "slope", "intercept", "random", "fixed", "effect", "sample", "mean", "cluster", "residual", "estimate", "predictor", "outcome", "region", "cohort", "survey"]  # fmt: skip
 
 
 def phrase(r: random.Random, lo: int = 1, hi: int = 6) -> str:

@@ -364,11 +364,13 @@ def shorten_text(text: str, ideal: int = 30, ending: str = "...") -> str:
     return "".join(truncate)
 
 
+_NAME_SPECIAL_RE: Final = re.compile("[<>\x00\ufffe\uffff]")
+
+
 def clean_question_name(name: str) -> str:
     """Moodle ``qformat_default::clean_question_name``."""
-    if len(name) <= 255 and "<" not in name and ">" not in name and "\x00" not in name:
-        if "\ufffe" not in name and "\uffff" not in name:
-            return name.strip(TRIM_CHARS)
+    if len(name) <= 255 and not _NAME_SPECIAL_RE.search(name):
+        return name.strip(TRIM_CHARS)
     name = trim(clean_param_text(name))
     trimlength = 251
     while len(name) > 255 and trimlength > 0:

@@ -715,7 +715,7 @@ def _truefalse(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
     node = Answer((at_base, at_base + len(at)), "", text=ans, feedback=wrong)
     node.feedback2 = right
     gb.answers.append(node)
-    if ans.text in ("T", "TRUE"):  # noqa: SIM108
+    if ans.text in ("T", "TRUE"):
         q["correctanswer"] = 1
         q["feedbacktrue"] = _rich(right, fmt)
         q["feedbackfalse"] = _rich(wrong, fmt)
