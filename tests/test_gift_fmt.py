@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import json
 from pathlib import Path
 
@@ -39,7 +41,11 @@ def test_parse_of_fmt_equals_parse_on_the_whole_corpus() -> None:
     assert checked > 300
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("LEMMA_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(gift_file())
 def test_parse_of_fmt_equals_parse_for_generated_questions(text: str) -> None:
     out = format_text(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +20,11 @@ gifty_text = st.lists(
     max_size=40,
 ).map("".join)
 
-FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=int(os.environ.get("LEMMA_FUZZ_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _exercise_text(text: str) -> None:
