@@ -9,6 +9,7 @@ from the same parse.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,20 +152,48 @@ class GiftBlock:
 
 @dataclass(slots=True)
 class GiftDocument:
-    """A parsed GIFT file."""
+    """A parsed GIFT file.
+
+    Blocks are read on demand: :attr:`blocks` reads (and keeps) them all;
+    :meth:`iter_blocks` streams them without keeping them, which is what the linter, the
+    formatter and :meth:`moodle_questions` use on large files.
+    """
 
     source: Source | None
-    blocks: list[GiftBlock]
+    raw_blocks: list[Block]
     decode_error: DecodeError | None = None
     read_error: str | None = None
+    _blocks: list[GiftBlock] | None = None
+
+    @property
+    def blocks(self) -> list[GiftBlock]:
+        if self._blocks is None:
+            from lemma_pkg.gift.reader import gc_paused, read_block
+
+            with gc_paused():
+                self._blocks = [read_block(b) for b in self.raw_blocks]
+        return self._blocks
+
+    def iter_blocks(self) -> Iterator[GiftBlock]:
+        """The blocks in file order, read one at a time (not kept)."""
+        if self._blocks is not None:
+            yield from self._blocks
+            return
+        from lemma_pkg.gift.reader import read_block
+
+        for b in self.raw_blocks:
+            yield read_block(b)
 
     def moodle_questions(self) -> list[dict[str, Any]]:
         """The question objects of every block Moodle accepts, in file order."""
         if self.decode_error is not None or self.read_error is not None:
             return []
+        from lemma_pkg.gift.reader import gc_paused
+
         out = []
-        for b in self.blocks:
-            q = b.moodle
-            if q is not None:
-                out.append(q)
+        with gc_paused():
+            for b in self.iter_blocks():
+                q = b.moodle
+                if q is not None:
+                    out.append(q)
         return out

@@ -29,6 +29,7 @@ from lemma_pkg.gift.reader import (
     FORMAT_NAMES,
     SENT,
     _post,
+    gc_paused,
     parse_bytes,
     parse_text,
     read_block,
@@ -333,11 +334,12 @@ def format_document(doc: GiftDocument) -> tuple[str, int]:
     """The canonical text of a parsed document and the number of blocks kept as they were."""
     chunks = []
     kept = 0
-    for gb in doc.blocks:
-        lines, rewritten = format_block(gb)
-        if not rewritten and gb.kind != "skipped":
-            kept += 1
-        chunks.append("\n".join(lines))
+    with gc_paused():
+        for gb in doc.iter_blocks():
+            lines, rewritten = format_block(gb)
+            if not rewritten and gb.kind != "skipped":
+                kept += 1
+            chunks.append("\n".join(lines))
     return ("\n\n".join(chunks) + "\n") if chunks else "", kept
 
 

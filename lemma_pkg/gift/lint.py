@@ -133,12 +133,13 @@ def _lint(doc: GiftDocument, display: str, cfg: LintConfig) -> list[Diagnostic]:
         return [d for d, _ in out.items]
     src = doc.source
     assert src is not None
-    file_off, block_off, line_off = _directives(doc)
+    directives = _Directives()
     _file_checks(src, out)
     category = ""
     ids: dict[tuple[str, str], int] = {}
-    for i, gb in enumerate(doc.blocks):
+    for i, gb in enumerate(doc.iter_blocks()):
         out.block = i
+        _directives_of(gb, i, directives)
         if gb.kind == "skipped":
             continue
         if gb.kind == "category":
@@ -158,7 +159,8 @@ def _lint(doc: GiftDocument, display: str, cfg: LintConfig) -> list[Diagnostic]:
             else:
                 ids[key] = gb.first_line
         _check_comments(gb, out)
-    disabled = _codes(" ".join(cfg.disabled)) | file_off
+    disabled = _codes(" ".join(cfg.disabled)) | directives.file_off
+    block_off, line_off = directives.block_off, directives.line_off
     result = []
     for d, bi in out.items:
         if d.code in disabled:
@@ -172,33 +174,37 @@ def _lint(doc: GiftDocument, display: str, cfg: LintConfig) -> list[Diagnostic]:
     return result
 
 
-def _directives(doc: GiftDocument) -> tuple[set[str], dict[int, set[str]], dict[int, set[str]]]:
-    file_off: set[str] = set()
-    block_off: dict[int, set[str]] = {}
-    line_off: dict[int, set[str]] = {}
-    pending: set[str] = set()
-    for i, gb in enumerate(doc.blocks):
-        if pending and gb.kind != "skipped":
-            block_off.setdefault(i, set()).update(pending)
-            pending = set()
-        for k, c in gb.comments:
-            if "lemma:" not in c:
-                continue
-            m = _DIRECTIVE_RE.match(c)
-            if m is None:
-                continue
-            codes = _codes(m.group(2))
-            if m.group(1) == "disable-file":
-                file_off |= codes
-            elif m.group(1) == "disable-next-line":
-                line = gb.block.line_indexes[k] + 1
-                nxt = gb.block.line_indexes[k + 1] + 1 if k + 1 < len(gb.block.lines) else line + 1
-                line_off.setdefault(nxt, set()).update(codes)
-            elif gb.kind == "skipped":
-                pending |= codes
-            else:
-                block_off.setdefault(i, set()).update(codes)
-    return file_off, block_off, line_off
+class _Directives:
+    """``// lemma: disable…`` comments seen so far."""
+
+    def __init__(self) -> None:
+        self.file_off: set[str] = set()
+        self.block_off: dict[int, set[str]] = {}
+        self.line_off: dict[int, set[str]] = {}
+        self.pending: set[str] = set()
+
+
+def _directives_of(gb: GiftBlock, i: int, d: _Directives) -> None:
+    if d.pending and gb.kind != "skipped":
+        d.block_off.setdefault(i, set()).update(d.pending)
+        d.pending = set()
+    for k, c in gb.comments:
+        if "lemma:" not in c:
+            continue
+        m = _DIRECTIVE_RE.match(c)
+        if m is None:
+            continue
+        codes = _codes(m.group(2))
+        if m.group(1) == "disable-file":
+            d.file_off |= codes
+        elif m.group(1) == "disable-next-line":
+            line = gb.block.line_indexes[k] + 1
+            nxt = gb.block.line_indexes[k + 1] + 1 if k + 1 < len(gb.block.lines) else line + 1
+            d.line_off.setdefault(nxt, set()).update(codes)
+        elif gb.kind == "skipped":
+            d.pending |= codes
+        else:
+            d.block_off.setdefault(i, set()).update(codes)
 
 
 # --------------------------------------------------------------------------- the file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lemma_pkg.gift.ast import GiftDocument
+from lemma_pkg.gift.ast import GiftBlock, GiftDocument
 
 FORMAT_MOODLE = "0"
 FORMAT_HTML = "1"
@@ -84,20 +84,19 @@ def moodle_json(doc: GiftDocument) -> dict[str, Any]:
             }
         )
         return out
-    for b in doc.blocks:
-        errors = []
-        if b.problem is not None:
-            p = b.pos(b.problem.offset)
-            err: dict[str, Any] = {"line": p.line, "column": p.column, "message": b.problem.message}
-            if b.problem.crash:
-                err["crash"] = True
-            errors.append(err)
-        out["blocks"].append(
-            {
-                "first_line": b.first_line,
-                "kind": b.kind,
-                "question": b.moodle,
-                "errors": errors,
-            }
-        )
+    from lemma_pkg.gift.reader import gc_paused
+
+    with gc_paused():
+        out["blocks"] = [_block_json(b) for b in doc.iter_blocks()]
     return out
+
+
+def _block_json(b: GiftBlock) -> dict[str, Any]:
+    errors = []
+    if b.problem is not None:
+        p = b.pos(b.problem.offset)
+        err: dict[str, Any] = {"line": p.line, "column": p.column, "message": b.problem.message}
+        if b.problem.crash:
+            err["crash"] = True
+        errors.append(err)
+    return {"first_line": b.first_line, "kind": b.kind, "question": b.moodle, "errors": errors}

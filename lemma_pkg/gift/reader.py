@@ -367,14 +367,15 @@ def read_block(block: Block) -> GiftBlock:
     """What Moodle's ``readquestion`` makes of one block."""
     lines = block.lines
     comments: list[tuple[int, str]] = []
-    work = lines
-    for k, ln in enumerate(lines):
-        if ln[:2] == "//":
-            if work is lines:
-                work = list(lines)
-            comments.append((k, ln))
-            work[k] = " "
-    joined = "\n".join(work)
+    joined = "\n".join(lines)
+    if "//" in joined:
+        work = list(lines)
+        for k, ln in enumerate(lines):
+            if ln[:2] == "//":
+                comments.append((k, ln))
+                work[k] = " "
+        if comments:
+            joined = "\n".join(work)
     gb = GiftBlock(block, joined, comments)
     text = joined.strip(TRIM)
     if text == "":
@@ -515,7 +516,7 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
     gb.tags = tags
 
     try:
-        if answertext:
+        if answertext and (answertext[0] == ">" or answertext[0] == "\x0c"):
             m = _ORDERING_RE.match(answertext)
             if m is not None:
                 _ordering(r, q, m, at_base)
@@ -887,8 +888,8 @@ def gc_paused() -> Iterator[None]:
 
 
 def parse_source(source: Source) -> GiftDocument:
-    with gc_paused():
-        return GiftDocument(source, [read_block(b) for b in split_blocks(source)])
+    """A document whose blocks are read on demand (see :class:`GiftDocument`)."""
+    return GiftDocument(source, split_blocks(source))
 
 
 def parse_text(text: str) -> GiftDocument:
