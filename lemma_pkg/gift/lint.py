@@ -67,7 +67,13 @@ def nearest_grade(fraction: float) -> float:
     return min(GRADES, key=lambda g: abs(g - fraction))
 
 
+_EXACT_GRADES: Final = frozenset(GRADES) | {0.5, 1, 0, -1}
+
+
 def grade_ok(fraction: float) -> bool:
+    """Moodle's ``match_grade_options(..., 'error')``: within 0.00001 of an allowed grade."""
+    if fraction in _EXACT_GRADES:
+        return True
     return any(abs(fraction - g) < 0.00001 for g in GRADES)
 
 
