@@ -29,10 +29,16 @@ def gift_group() -> None:
 def parse_command(file: Path, fmt: str) -> None:
     """Parse FILE exactly as Moodle 4.5's importer and print the result as JSON."""
     from lemma_pkg.gift import parse_file
-    from lemma_pkg.gift.moodle import moodle_json
 
     doc = parse_file(file)
-    data = moodle_json(doc)
+    if fmt == "json":
+        from lemma_pkg.gift.dump import document_ast
+
+        data = document_ast(doc)
+    else:
+        from lemma_pkg.gift.moodle import moodle_json
+
+        data = moodle_json(doc)
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
