@@ -423,3 +423,24 @@ def test_redirects_are_not_followed(fake_moodle: FakeMoodle) -> None:
         client.call("core_webservice_get_site_info")
     assert client.requests_sent == 1
     assert "use the final address of the site" in (info.value.hint or "")
+
+
+def test_retry_log_names_the_function_once(caplog: pytest.LogCaptureFixture) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = MoodleClient(
+        f"http://127.0.0.1:{port}",
+        "0123456789abcdef0123456789abcdef",
+        allow_insecure_http=True,
+        retry=RetryPolicy(attempts=2, backoff=0.001, max_backoff=0.002),
+    )
+    with caplog.at_level(logging.WARNING, logger="lemma"), pytest.raises(E.MoodleError):
+        get_site_info(client)
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert retries, "the unreachable site was not retried"
+    for message in retries:
+        assert message.startswith("core_webservice_get_site_info: cannot reach")
+        assert message.count("core_webservice_get_site_info") == 1

@@ -374,10 +374,12 @@ class MoodleClient:
                             f"try again then. {err.hint or ''}"
                         ).strip()
                     raise
+                message = err.message
+                if not message.startswith(f"{wsfunction}: "):
+                    message = f"{wsfunction}: {message}"
                 log.warning(
-                    "%s: %s; retrying in %.1f s (%d/%d)",
-                    wsfunction,
-                    err.message,
+                    "%s; retrying in %.1f s (%d/%d)",
+                    message,
                     delay,
                     retry,
                     self.retry.attempts - 1,
