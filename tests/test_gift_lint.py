@@ -92,6 +92,8 @@ def test_silent_traps_moodle_accepts() -> None:
     assert codes("Q {#5..1}\n") == ["GIFT023"]
     assert codes("Q {#1..5}\n") == []
     assert codes("Q {#1e3}\n") == []
+    assert codes("Q {#=1822:0 =%50%1822:2}\n") == []
+    assert codes("Q {#5~}\n") == []
     assert codes("Q {=a} // note\n") == ["GIFT026"]
     assert codes("Why? {=a}.\n") == ["GIFT026"]
     assert codes("Two plus two is {=four}.\n") == []  # a real missing-word question

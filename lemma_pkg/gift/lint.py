@@ -23,7 +23,14 @@ from typing import Final
 
 from lemma_pkg.diagnostics import Diagnostic
 from lemma_pkg.gift.ast import Answer, GiftBlock, GiftDocument, Position, TextPart
-from lemma_pkg.gift.reader import FORMAT_HTML, FORMAT_MARKDOWN, SENT, TF_ANSWERS, gc_paused
+from lemma_pkg.gift.reader import (
+    FORMAT_HTML,
+    FORMAT_MARKDOWN,
+    SENT,
+    TF_ANSWERS,
+    gc_paused,
+    moodle_pre,
+)
 from lemma_pkg.gift.rules import RULES_BY_CODE, RULES_BY_NAME
 from lemma_pkg.gift.source import Source
 
@@ -679,9 +686,9 @@ def _check_ordering(gb: GiftBlock, out: _Collector) -> None:
     span = gb.answer_span
     if span is None:
         return
-    inner = gb.joined[span[0] : span[1]]
+    inner = gb.joined[span[0] : gb.gf_marker if gb.gf_marker is not None else span[1]]
     lines = [ln.strip(_WS) for ln in inner.split("\n")]
-    expected = [ln for ln in lines[1:] if ln and ln != "0"]
+    expected = [moodle_pre(ln) for ln in lines[1:] if ln and ln != "0"]
     if items and items[0].startswith(_ORDER_BAD_OPTIONS):
         out.add(
             "GIFT033",
@@ -725,6 +732,8 @@ def _check_separators(gb: GiftBlock, out: _Collector) -> None:
             before = joined[s - 1]
             ch = joined[s]
             mid_word = before not in _WS and before not in "}{" and ch in "=~"
+            if gb.qtype == "numerical" and (ch == "~" or s == gb.answer_span[0] + 1):
+                mid_word = False  # {#=1..5} and the {#5~} catch-all are fine
             after_feedback = (
                 prev is not None
                 and prev.feedback is not None
