@@ -96,3 +96,15 @@ def test_cli_parse_json_has_positions(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["gift", "parse", str(p)])
     (block,) = json.loads(r.stdout)["blocks"]
     assert block["question"]["name"] == "T" and block["errors"] == []
+
+
+def test_lint_and_questions_in_one_pass(tmp_path: Path) -> None:
+    from lemma_pkg.gift import LintConfig, lint_and_questions, lint_file
+
+    p = tmp_path / "q.gift"
+    p.write_text("::A:: Q {~%33%a =b}\n\n::B:: R {true}\n", encoding="utf-8")
+    questions, diags = lint_and_questions(p, display="q.gift", config=LintConfig(False))
+    assert questions == moodle_questions(p)
+    assert diags == lint_file(p, display="q.gift", config=LintConfig(False))
+    assert [d.code for d in diags] == ["GIFT012", "GIFT021"]
+    assert lint_and_questions(tmp_path / "missing.gift")[0] == []

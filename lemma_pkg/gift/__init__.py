@@ -25,6 +25,7 @@ from lemma_pkg.gift.source import read_path
 __all__ = [
     "GiftDocument",
     "LintConfig",
+    "lint_and_questions",
     "lint_file",
     "lint_text",
     "moodle_json",
@@ -76,3 +77,16 @@ def lint_text(
 ) -> list[Diagnostic]:
     """Lint decoded GIFT text."""
     return lint_document(parse_text(text), display, config, text.encode("utf-8", "surrogatepass"))
+
+
+def lint_and_questions(
+    path: Path, display: str | None = None, config: LintConfig | None = None
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    """:func:`moodle_questions` and :func:`lint_file` from one read and one parse."""
+    shown = display if display is not None else str(path)
+    data, err = read_path(path)
+    if data is None:
+        return [], lint_document(GiftDocument(None, [], read_error=err), shown, config, None)
+    doc = parse_bytes(data)
+    questions = doc.moodle_questions()
+    return questions, lint_document(doc, shown, config, data)

@@ -496,11 +496,14 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
     fmt = qt.format
     q["questiontextformat"] = fmt
     q["questiontext"] = qt.text
-    gfp = r.text_with_format(gf, fmt, gf_off)
     if g != -1:
+        gfp = r.text_with_format(gf, fmt, gf_off)
         gb.general_feedback = gfp
-    q["generalfeedback"] = gfp.text
-    q["generalfeedbackformat"] = gfp.format
+        q["generalfeedback"] = gfp.text
+        q["generalfeedbackformat"] = gfp.format
+    else:
+        q["generalfeedback"] = ""
+        q["generalfeedbackformat"] = fmt
     if name is None:
         name = php.create_default_question_name(qt.text, DEFAULT_NAME)
     q["name"] = name
