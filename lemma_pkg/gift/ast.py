@@ -129,7 +129,7 @@ class GiftBlock:
         if self._moodle is None and self.spec is not None:
             from lemma_pkg.gift.moodle import build_question
 
-            self._moodle = build_question(self.spec)
+            self._moodle = build_question(self)
         return self._moodle
 
     def pos(self, offset: int) -> Position:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from lemma_pkg.gift.ast import GiftBlock, GiftDocument
+from lemma_pkg.gift.ast import GiftBlock, GiftDocument, TextPart
+from lemma_pkg.gift.reader import json_number
 
 FORMAT_MOODLE = "0"
 FORMAT_HTML = "1"
 
 
-def _rich(value: tuple[str, str]) -> dict[str, Any]:
-    return {"text": value[0], "format": value[1], "files": []}
+def _rich(part: TextPart | None, default: str) -> dict[str, Any]:
+    if part is None:
+        return {"text": "", "format": default, "files": []}
+    return {"text": part.text, "format": part.format, "files": []}
 
 
-def build_question(spec: dict[str, Any]) -> dict[str, Any]:
-    """Moodle's question object (``defaultquestion()`` plus what ``readquestion`` sets)
-    from the reader's compact values."""
+def build_question(gb: GiftBlock) -> dict[str, Any]:
+    """Moodle's question object (``defaultquestion()`` plus what ``readquestion`` sets),
+    a view of the block's AST and the reader's scalar values."""
+    spec = gb.spec
+    assert spec is not None
     q: dict[str, Any] = {
         "shuffleanswers": "1",
         "defaultmark": 1,
@@ -39,16 +44,39 @@ def build_question(spec: dict[str, Any]) -> dict[str, Any]:
         if key == "_combined":
             for k in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
                 q[k] = {"text": "", "format": value, "files": []}
-        elif isinstance(value, tuple):
-            q[key] = _rich(value)
         elif isinstance(value, list):
-            q[key] = [_rich(v) if isinstance(v, tuple) else v for v in value]
+            q[key] = list(value)
         elif isinstance(value, dict):
             q[key] = dict(value)
         else:
             q[key] = value
     qtype = spec.get("qtype")
-    if qtype == "description":
+    fmt = q["questiontextformat"]
+    answers = gb.answers
+    if qtype == "multichoice":
+        q["answer"] = [_rich(a.text, fmt) for a in answers]
+        q["feedback"] = [_rich(a.feedback, fmt) for a in answers]
+        q["fraction"] = [a.fraction for a in answers]
+    elif qtype == "shortanswer":
+        q["answer"] = [a.text.text if a.text is not None else "" for a in answers]
+        q["feedback"] = [_rich(a.feedback, fmt) for a in answers]
+        q["fraction"] = [a.fraction for a in answers]
+    elif qtype == "numerical":
+        q["answer"] = [json_number(a.value) for a in answers]
+        q["tolerance"] = [json_number(a.tolerance) for a in answers]
+        q["feedback"] = [_rich(a.feedback, fmt) for a in answers]
+        q["fraction"] = [a.fraction for a in answers]
+    elif qtype == "match":
+        q["subquestions"] = [_rich(a.text, fmt) for a in answers]
+        q["subanswers"] = [a.subanswer for a in answers]
+    elif qtype == "truefalse":
+        node = answers[0]
+        right, wrong = _rich(node.feedback2, fmt), _rich(node.feedback, fmt)
+        if q["correctanswer"]:
+            q["feedbacktrue"], q["feedbackfalse"] = right, wrong
+        else:
+            q["feedbacktrue"], q["feedbackfalse"] = wrong, right
+    elif qtype == "description":
         q["defaultmark"] = 0
         q["length"] = 0
     elif qtype == "essay":

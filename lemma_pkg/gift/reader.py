@@ -182,15 +182,6 @@ def extract_idnumber_and_tags(comments: str) -> tuple[str, list[str]]:
     return idnumber, tags
 
 
-Rich = tuple[str, str]  # (text, format): expanded to {"text", "format", "files"} in the view
-
-
-def _rich(part: TextPart | None, default: str) -> Rich:
-    if part is None:
-        return ("", default)
-    return (part.text, part.format)
-
-
 def _combined_feedback(q: dict[str, Any], fmt: str) -> None:
     """``add_blank_combined_feedback`` with the question's format (expanded in the view)."""
     q["_combined"] = fmt
@@ -623,9 +614,6 @@ def _multichoice(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
             at_base,
             MSG_MINANSWERS,
         )
-    answers = []
-    feedback = []
-    fraction: list[int | float] = []
     for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, at_base + off)
         prefix = "" if (k == 0 and not shifted) else ("=" if a[:1] == "=" else "~")
@@ -646,12 +634,6 @@ def _multichoice(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
         ans, fb = r.comment_parser(a, fmt, body_off)
         node.text, node.feedback, node.fraction = ans, fb, w
         gb.answers.append(node)
-        answers.append(_rich(ans, fmt))
-        feedback.append(_rich(fb, fmt))
-        fraction.append(w)
-    q["answer"] = answers
-    q["feedback"] = feedback
-    q["fraction"] = fraction
 
 
 def _match(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> bool:
@@ -669,8 +651,6 @@ def _match(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> bo
             at_base,
             MSG_MINANSWERS,
         )
-    subq = []
-    suba = []
     for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, at_base + off)
         prefix = "" if (k == 0 and not shifted) else "="
@@ -695,10 +675,6 @@ def _match(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> bo
         right = trim(r.fin(r.post(a[arrow + 2 :])))
         node.text = left
         node.subanswer = right
-        subq.append(_rich(left, fmt))
-        suba.append(right)
-    q["subquestions"] = subq
-    q["subanswers"] = suba
     return True
 
 
@@ -719,14 +695,7 @@ def _truefalse(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
     node = Answer((at_base, at_base + len(at)), "", text=ans, feedback=wrong)
     node.feedback2 = right
     gb.answers.append(node)
-    if ans.text in ("T", "TRUE"):
-        q["correctanswer"] = 1
-        q["feedbacktrue"] = _rich(right, fmt)
-        q["feedbackfalse"] = _rich(wrong, fmt)
-    else:
-        q["correctanswer"] = 0
-        q["feedbacktrue"] = _rich(wrong, fmt)
-        q["feedbackfalse"] = _rich(right, fmt)
+    q["correctanswer"] = 1 if ans.text in ("T", "TRUE") else 0
     q["penalty"] = 1
 
 
@@ -744,9 +713,6 @@ def _shortanswer(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
             at_base,
             MSG_MINANSWERS,
         )
-    answers = []
-    feedback = []
-    fraction: list[int | float] = []
     for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, at_base + off)
         prefix = "" if (k == 0 and not shifted) else "="
@@ -763,12 +729,6 @@ def _shortanswer(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str)
         ans, fb = r.comment_parser(a, fmt, body_off)
         node.text, node.feedback, node.fraction = ans, fb, w
         gb.answers.append(node)
-        answers.append(ans.text)
-        feedback.append(_rich(fb, fmt))
-        fraction.append(w)
-    q["answer"] = answers
-    q["feedback"] = feedback
-    q["fraction"] = fraction
 
 
 def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -> None:
@@ -792,10 +752,6 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
             at_base,
             MSG_NONUMERICAL,
         )
-    answers: list[Any] = []
-    tolerances: list[Any] = []
-    feedback = []
-    fraction: list[int | float] = []
     for k, (seg, off, before) in enumerate(pieces):
         a, aoff = _trimmed(seg, body_base + off)
         prefix = "" if (k == 0 and not shifted) else "="
@@ -812,8 +768,6 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
             w = 1
         ans, fb = r.comment_parser(a, fmt, body_off)
         node.text, node.feedback, node.fraction = ans, fb, w
-        feedback.append(_rich(fb, fmt))
-        fraction.append(w)
         atext = ans.text
         value: Any
         tol: Any
@@ -850,8 +804,6 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
             )
         node.value = value
         node.tolerance = tol
-        answers.append(json_number(value))
-        tolerances.append(json_number(tol))
     if wrong:
         woff = body_base + tilde
         _, fb = r.comment_parser(wrong, fmt, woff)
@@ -860,14 +812,6 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
         node.value = "*"
         node.tolerance = ""
         gb.answers.append(node)
-        fraction.append(0)
-        feedback.append(_rich(fb, fmt))
-        answers.append("*")
-        tolerances.append("")
-    q["answer"] = answers
-    q["tolerance"] = tolerances
-    q["feedback"] = feedback
-    q["fraction"] = fraction
 
 
 # --------------------------------------------------------------------------- documents
