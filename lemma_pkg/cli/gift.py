@@ -17,7 +17,7 @@ def gift_group() -> None:
 
 
 @gift_group.command("parse")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -27,7 +27,10 @@ def gift_group() -> None:
     help="moodle-json: Moodle's question objects block by block; json: the AST with positions.",
 )
 def parse_command(file: Path, fmt: str) -> None:
-    """Parse FILE exactly as Moodle 4.5's importer and print the result as JSON."""
+    """Parse a GIFT file exactly as Moodle 4.5 does.
+
+    moodle-json prints Moodle's question objects block by block (null plus errors where
+    Moodle rejects a block or crashes); json prints the AST with source positions."""
     from lemma_pkg.gift import parse_file
 
     doc = parse_file(file)
@@ -65,9 +68,12 @@ def lint_command(
     no_require_feedback: bool,
     disable: tuple[str, ...],
 ) -> None:
-    """Report every problem in GIFT FILES: what Moodle rejects or crashes on, its checks
-    after parsing, and the traps it accepts silently. Exit 1 on errors (warnings too with
-    --strict). See docs/gift-rules.md or `lemma gift rules`."""
+    """Report every problem in GIFT files.
+
+    What Moodle rejects or crashes on, its checks after parsing, and the traps it accepts
+    silently, each with file:line:column, a rule id and a fix hint. Exit 1 on errors
+    (warnings too with --strict). Rules: `lemma gift rules` or docs/gift-rules.md.
+    Disable a rule in a file with a comment line `// lemma: disable=GIFT012`."""
     from lemma_pkg.gift import LintConfig, lint_file
 
     codes = frozenset(c.strip() for spec in disable for c in spec.split(",") if c.strip())
@@ -90,9 +96,11 @@ def rules_command() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--check", is_flag=True, help="Only report files that would change (exit 1).")
 def fmt_command(files: tuple[Path, ...], check: bool) -> None:
-    """Rewrite GIFT FILES in canonical form (same questions for Moodle, escapes done
-    right). With --check nothing is written and the exit status is 1 when a file would
-    change. Files Moodle refuses (not UTF-8) are errors; then nothing is written."""
+    """Rewrite GIFT files in canonical form.
+
+    The questions stay exactly what Moodle imports; layout and escaping become canonical.
+    With --check nothing is written and the exit status is 1 when a file would change.
+    Files Moodle refuses (not UTF-8) are errors; then nothing is written."""
     from lemma_pkg.gift.fmt import format_files
 
     changed = format_files(list(files), write=not check)
