@@ -62,3 +62,21 @@ def test_bytes_on_disk_never_raise(tmp_path: Path) -> None:
         p.write_bytes(data)
         diags = lint_file(p)
         assert all(d.code.startswith("GIFT") for d in diags)
+
+
+def test_pathological_inputs_parse() -> None:
+    """Inputs that make naive regexes quadratic (PHP's own are) still parse and lint."""
+    texts = [
+        ">" + "<" * 5000 + " {T}",
+        "<" * 5000 + " {T}",
+        "// [tag:" + "a" * 5000 + "\nQ {T}",
+        "Q {" + "~a" * 2000 + "}",
+        "Q {>3 " + " " * 5000 + "x}",
+        "Q {T" + "#" * 5000 + "}",
+    ]
+    for text in texts:
+        doc = parse_text(text)
+        assert len(doc.blocks) == 1
+        assert doc.blocks[0].moodle is not None or doc.blocks[0].problem is not None
+        lint_text(text, "x.gift")
+        assert format_text(format_text(text)) == format_text(text)

@@ -10,6 +10,7 @@ operand is a ``TypeError``, a leading-numeric one is used with a warning), plus 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 #: Characters PHP's ``trim()`` strips (no form feed, no Unicode spaces).
@@ -296,15 +297,61 @@ _IF_OPEN_RE: Final = re.compile(r"^<!--\[if\s.*?\]>$", re.S)
 _IF_CLOSE_RE: Final = re.compile(r"^<!--<!\[endif\]-->$", re.S)
 
 
+_BODY_RE: Final = re.compile(r"[^<>]*")
+
+
+def _plain_length(text: str) -> int:
+    """``strlen(preg_replace('/<.*?>/', '', $text))`` in linear time."""
+    if "<" not in text:
+        return len(text)
+    removed = 0
+    gt = nl = -2  # cached next '>' / newline positions (-1: none left)
+    i = text.find("<")
+    while i != -1:
+        if gt != -1 and gt < i:
+            gt = text.find(">", i)
+        if nl != -1 and nl < i:
+            nl = text.find("\n", i)
+        if gt != -1 and (nl == -1 or gt < nl):
+            removed += gt - i + 1
+            i = text.find("<", gt + 1)
+        else:
+            i = text.find("<", i + 1)
+    return len(text) - removed
+
+
+def _tag_tokens(text: str) -> Iterable[tuple[str | None, str]]:
+    """``preg_match_all('/(<.+?>)?([^<>]*)/s', $text, $m, PREG_SET_ORDER)`` as
+    (tag, text) pairs, in linear time (the regex is quadratic on many unclosed '<')."""
+    n = len(text)
+    i = 0
+    gt = -2
+    while i <= n:
+        tag = None
+        if i < n and text[i] == "<":
+            if gt != -1 and gt < i + 2:
+                gt = text.find(">", i + 2)
+            if gt != -1:
+                tag = text[i : gt + 1]
+                i = gt + 1
+        m = _BODY_RE.match(text, i)
+        assert m is not None
+        body = m.group()
+        yield tag, body
+        if tag is None and not body:
+            i += 1  # an empty match: the regex moves on by one character
+        else:
+            i = m.end()
+
+
 def shorten_text(text: str, ideal: int = 30, ending: str = "...") -> str:
     """Moodle ``shorten_text($text, $ideal)`` (not exact: cut on a word boundary)."""
-    if len(_PLAIN_RE.sub("", text)) <= ideal:
+    if _plain_length(text) <= ideal:
         return text
     totallength = len(ending)
     truncate: list[str] = []
     tagdetails: list[tuple[bool, str]] = []
-    for m in _SPLIT_TAGS_RE.finditer(text):
-        tag, body = m.group(1), m.group(2)
+    for tag, body in _tag_tokens(text):
         if tag:
             if not _EMPTY_TAG_RE.match(tag):
                 tm = _CLOSE_TAG_RE.match(tag)
