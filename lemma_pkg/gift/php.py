@@ -140,21 +140,39 @@ def div(a: str | Number, b: str | Number) -> Number:
 # --------------------------------------------------------------------------- names
 
 
-def strip_tags(s: str) -> str:
-    """PHP ``strip_tags`` (no allowed tags): a faithful-enough port of its state machine.
+def _tag_allowed(tag: str, allow: str) -> bool:
+    """PHP ``php_tag_find``: normalise ``<Tag attr>`` / ``</tag>`` to ``<tag>``, look it up."""
+    norm = ["<"]
+    started = False
+    n = len(tag)
+    for i in range(1, n):
+        c = tag[i].lower() if tag[i].isascii() else tag[i]
+        if c == ">":
+            break
+        if c in " \t\n\r\x0b\x0c":
+            if started:
+                break
+            continue
+        started = True
+        if c != "/" or (tag[i - 1] != "<" and (i + 1 >= n or tag[i + 1] != ">")):
+            norm.append(c)
+    norm.append(">")
+    return "".join(norm) in allow
 
-    ``<`` followed by whitespace is kept; tags (with quoted attributes), comments,
-    ``<!…>`` and ``<?…?>`` are removed; an unterminated tag swallows the rest.
-    """
+
+def strip_tags(s: str, allow: str = "") -> str:
+    """PHP 8 ``strip_tags`` (its state machine): tags, comments, ``<!…>`` and ``<?…?>`` go;
+    ``<`` followed by whitespace is text; an unterminated tag swallows the rest. ``allow``
+    is PHP's allowed-tags string, e.g. ``"<span>"``."""
     if "<" not in s and ">" not in s:
         return s
     out: list[str] = []
+    tbuf: list[str] = []
     state = 0  # 0 text, 1 tag, 2 php, 3 <! , 4 comment
     depth = 0
     in_q = ""
     n = len(s)
-    i = 0
-    while i < n:
+    for i in range(n):
         c = s[i]
         if state == 0:
             if c == "<":
@@ -162,6 +180,7 @@ def strip_tags(s: str) -> str:
                     out.append(c)
                 else:
                     state = 1
+                    tbuf = ["<"]
             elif c == ">":
                 if depth:
                     depth -= 1
@@ -171,7 +190,11 @@ def strip_tags(s: str) -> str:
                 out.append(c)
         elif state == 1:
             if c == "<":
-                if not in_q and not (i + 1 < n and s[i + 1] in " \t\n\r\x0b\x0c"):
+                if in_q:
+                    continue
+                if i + 1 < n and s[i + 1] in " \t\n\r\x0b\x0c":
+                    tbuf.append(c)
+                else:
                     depth += 1
             elif c == ">":
                 if depth:
@@ -179,17 +202,25 @@ def strip_tags(s: str) -> str:
                 elif not in_q:
                     state = 0
                     in_q = ""
-            elif c in "\"'":
-                if not in_q:
-                    in_q = c
-                elif in_q == c:
-                    in_q = ""
-            elif c == "!" and i > 0 and s[i - 1] == "<":
-                state = 3
-            elif c == "?" and i > 0 and s[i - 1] == "<":
-                state = 2
+                    if allow:
+                        tbuf.append(">")
+                        tag = "".join(tbuf)
+                        if _tag_allowed(tag, allow):
+                            out.append(tag)
+            else:
+                if c in "\"'":
+                    if not in_q:
+                        in_q = c
+                    elif in_q == c:
+                        in_q = ""
+                elif c == "!" and s[i - 1] == "<":
+                    state = 3
+                elif c == "?" and s[i - 1] == "<":
+                    state = 2
+                if allow:
+                    tbuf.append(c)
         elif state == 2:
-            if c == ">" and not in_q and i > 0 and s[i - 1] == "?":
+            if c == ">" and not in_q and s[i - 1] == "?":
                 state = 0
                 in_q = ""
             elif c in "\"'":
@@ -211,10 +242,9 @@ def strip_tags(s: str) -> str:
                     in_q = ""
             elif c == "-" and i >= 2 and s[i - 1] == "-" and s[i - 2] == "!":
                 state = 4
-        else:  # comment
-            if c == ">" and i >= 2 and s[i - 1] == "-" and s[i - 2] == "-":
-                state = 0
-        i += 1
+        elif c == ">" and i >= 2 and s[i - 1] == "-" and s[i - 2] == "-":
+            state = 0
+            in_q = ""
     return "".join(out)
 
 
@@ -223,21 +253,6 @@ _MULTILANG_SPAN_RE: Final = re.compile(
     r'^<span(\s+lang="[a-zA-Z0-9_-]+"|\s+class="multilang"){2}\s*>$'
 )
 _ANY_TAG_RE: Final = re.compile(r"<.*?>", re.S)
-
-
-def _strip_tags_allowing(s: str, tag: str) -> str:
-    """``strip_tags($s, '<tag>')``: keep ``<tag …>`` and ``</tag>``, strip the others."""
-    parts: list[str] = []
-    pos = 0
-    for m in _ANY_TAG_RE.finditer(s):
-        body = m.group()
-        name = re.match(r"</?\s*([A-Za-z0-9]+)", body)
-        parts.append(strip_tags(s[pos : m.start()]))
-        if name is not None and name.group(1).lower() == tag:
-            parts.append(body)
-        pos = m.end()
-    parts.append(strip_tags(s[pos:]))
-    return "".join(parts)
 
 
 def fix_utf8(s: str) -> str:
@@ -254,7 +269,7 @@ def clean_param_text(s: str) -> str:
         ("</span>", "span", _MULTILANG_SPAN_RE),
     ):
         if close in s:
-            kept = _strip_tags_allowing(s, tag)
+            kept = strip_tags(s, f"<{tag}>")
             matches = _lazy_tags(kept)
             if not matches:
                 break
