@@ -80,3 +80,13 @@ def test_pathological_inputs_parse() -> None:
         assert doc.blocks[0].moodle is not None or doc.blocks[0].problem is not None
         lint_text(text, "x.gift")
         assert format_text(format_text(text)) == format_text(text)
+
+
+@FAST
+@given(gift_file())
+def test_diagnostics_point_inside_the_file(text: str) -> None:
+    lines = text.split("\n") if "\n" in text or "\r" not in text else text.split("\r")
+    for d in lint_text(text, "x.gift"):
+        assert 1 <= d.line <= len(lines), d
+        raw = lines[d.line - 1].removeprefix("\ufeff") if d.line == 1 else lines[d.line - 1]
+        assert 0 <= d.column <= len(raw) + 1, (d, raw)
