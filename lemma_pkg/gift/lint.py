@@ -357,6 +357,10 @@ def _merge_line(gb: GiftBlock) -> int | None:
     if len(lines) < 2:
         return None
     joined = gb.joined
+    if "\n::" not in joined:
+        tail = joined[gb.brace_close :] if gb.brace_close is not None else ""
+        if "{" not in tail and "\n$CATEGORY:" not in tail:
+            return None
     open_line = close_line = None
     if gb.brace_open is not None:
         open_line = joined.count("\n", 0, gb.brace_open)
