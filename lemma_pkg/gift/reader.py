@@ -133,6 +133,11 @@ def _fin_exact(s: str) -> str:
     return s.encode("latin-1").decode("utf-8", errors="replace")
 
 
+def _fin_name_exact(s: str) -> str:
+    # Names go through fix_utf8(), which drops the bytes that are not UTF-8.
+    return s.encode("latin-1").decode("utf-8", errors="ignore")
+
+
 # --------------------------------------------------------------------------- regexes
 
 _WEIGHT_RE: Final = re.compile(r"%-*([0-9]{1,2})\.?([0-9]*)%")
@@ -424,7 +429,9 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
             gb.title = TextPart("", (base - 2, base), FORMAT_MOODLE)
         else:
             raw_name = w[:nf]
-            name = php.clean_question_name(fin(r.post(raw_name)))
+            name = php.clean_question_name(
+                _fin_name_exact(r.post(raw_name)) if exact else r.post(raw_name)
+            )
             gb.title = TextPart(name, (base, base + nf), FORMAT_MOODLE, None, fin(raw_name))
             rest = w[nf + 2 :]
             w = rest.strip(TRIM)
@@ -496,7 +503,8 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
         q["generalfeedback"] = ""
         q["generalfeedbackformat"] = fmt
     if name is None:
-        name = php.create_default_question_name(qt.text, DEFAULT_NAME)
+        source = qt.text.replace("\ufffd", "") if exact else qt.text
+        name = php.create_default_question_name(source, DEFAULT_NAME)
     q["name"] = name
     q["qtype"] = None
     idnumber, tags = (
