@@ -175,8 +175,14 @@ def check_functions(info: SiteInfo) -> list[Check]:
     return checks
 
 
-def check_upload(info: SiteInfo, mbz_bytes: int | None = None) -> list[Check]:
+def check_upload(
+    info: SiteInfo, mbz_bytes: int | None = None, mbz_name: str | None = None
+) -> list[Check]:
+    """Upload allowed, and the user's size limit (against the backup, when one is given)."""
     checks: list[Check] = []
+    backup = f"the backup {mbz_name} " if mbz_name else "the backup "
+    if mbz_bytes is not None:
+        backup += f"({human_size(mbz_bytes)})"
     if info.uploadfiles:
         checks.append(Check("upload", Status.OK, "the service may upload files"))
     else:
@@ -190,18 +196,27 @@ def check_upload(info: SiteInfo, mbz_bytes: int | None = None) -> list[Check]:
         )
     limit = info.usermaxuploadfilesize
     if limit < 0:
-        checks.append(
-            Check("max upload", Status.OK, "no upload size limit for this user", required=False)
-        )
+        summary = "no upload size limit for this user"
+        if mbz_bytes is not None:
+            summary += f": {backup} fits (the web server's PHP post_max_size still applies)"
+        checks.append(Check("max upload", Status.OK, summary, required=False))
     elif mbz_bytes is not None and mbz_bytes > limit:
         checks.append(
             Check(
                 "max upload",
                 Status.FAIL,
-                f"the backup ({human_size(mbz_bytes)}) is larger than the user's upload limit "
-                f"({human_size(limit)})",
+                f"{backup} is larger than the user's upload limit ({human_size(limit)})",
                 "raise 'Maximum uploaded file size' (Site administration > Security > Site "
                 "security settings) and PHP's upload_max_filesize and post_max_size",
+            )
+        )
+    elif mbz_bytes is not None:
+        checks.append(
+            Check(
+                "max upload",
+                Status.OK,
+                f"{backup} fits the user's upload limit ({human_size(limit)})",
+                required=False,
             )
         )
     else:
@@ -326,6 +341,7 @@ def run_doctor(
     allow_insecure_http: bool = False,
     course: str | None = None,
     mbz_bytes: int | None = None,
+    mbz_name: str | None = None,
     client_kwargs: dict[str, Any] | None = None,
 ) -> DoctorReport:
     """Run every check against the site ``cfg`` resolves to."""
@@ -359,7 +375,7 @@ def run_doctor(
         report.checks.append(check_token_user(info))
         report.checks.append(check_version(info))
         report.checks.extend(check_functions(info))
-        report.checks.extend(check_upload(info, mbz_bytes))
+        report.checks.extend(check_upload(info, mbz_bytes, mbz_name))
         report.checks.append(check_completion(info))
         try:
             report.checks.append(check_manual_enrolment(client, info, course))

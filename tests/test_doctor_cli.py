@@ -250,6 +250,32 @@ def test_backup_larger_than_the_upload_limit(fake_moodle: FakeMoodle, tmp_path: 
         fh.truncate(200 * 1024 * 1024)  # sparse: 200 MB, larger than the 128 MB limit
     result = doctor(fake_moodle, tmp_path, "--insecure-http", "--backup", str(mbz), token=token)
     assert result.exit_code == 3
-    assert "the backup (200.0 MB) is larger than the user's upload limit (128.0 MB)" in line(
-        result, "max upload"
+    assert (
+        "the backup course.mbz (200.0 MB) is larger than the user's upload limit (128.0 MB)"
+        in line(result, "max upload")
+    )
+
+
+def test_backup_within_the_upload_limit_is_named(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
+    token = fake_moodle.issue_token("student1")
+    mbz = tmp_path / "course.mbz"
+    mbz.write_bytes(b"x" * 2048)
+    result = doctor(fake_moodle, tmp_path, "--insecure-http", "--backup", str(mbz), token=token)
+    assert line(result, "max upload").endswith(
+        "the backup course.mbz (2.0 KB) fits the user's upload limit (128.0 MB)"
+    )
+
+
+def test_backup_without_an_upload_limit_is_named(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
+    # A site administrator has no Moodle upload limit (usermaxuploadfilesize -1, as on the
+    # real 4.5.6 site): the line must still name the file and say that it fits.
+    mbz = tmp_path / "course.mbz"
+    mbz.write_bytes(b"x" * 2048)
+    result = doctor(fake_moodle, tmp_path, "--insecure-http", "--backup", str(mbz))
+    assert result.exit_code == 0, result.output
+    upload = line(result, "max upload")
+    assert upload.startswith("ok    max upload ")
+    assert upload.endswith(
+        "  no upload size limit for this user: the backup course.mbz (2.0 KB) fits "
+        "(the web server's PHP post_max_size still applies)"
     )

@@ -55,6 +55,7 @@ def doctor_command(
         allow_insecure_http=site.insecure_http,
         course=course,
         mbz_bytes=backup.stat().st_size if backup else None,
+        mbz_name=backup.name if backup else None,
     )
     if fmt == "json":
         echo_json(report.to_dict())
