@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,18 @@ def test_missing_file_is_reported_before_sending(fake_moodle: FakeMoodle, tmp_pa
             upload_files(client, [tmp_path / "nope.mbz"])
         assert client.requests_sent == 0
     assert "no such file" in info.value.message
+
+
+@pytest.mark.parametrize("fault", ["reset", "502"])
+def test_upload_retry_log_names_the_endpoint_once(
+    fake_moodle: FakeMoodle, fault: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if fault == "reset":
+        fake_moodle.faults.reset_connection(count=1, endpoint="upload")
+    else:
+        fake_moodle.faults.http_error(502, count=1, endpoint="upload")
+    with caplog.at_level(logging.WARNING, logger="lemma"), client_for(fake_moodle) as client:
+        upload_files(client, [FilePart("a.txt", data=b"abc")])
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert len(retries) == 1
+    assert retries[0].count("webservice/upload.php") == 1, retries[0]

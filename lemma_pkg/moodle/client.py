@@ -237,6 +237,7 @@ class MoodleClient:
     ) -> Any:
         """One POST; the decoded JSON answer, or a typed exception."""
         url = self.url + path
+        what = wsfunction or path.lstrip("/")
         headers: dict[str, str] = {}
         if isinstance(data, MultipartBody):
             headers["Content-Type"] = data.content_type
@@ -257,7 +258,7 @@ class MoodleClient:
             )
         except requests.exceptions.ConnectTimeout as exc:
             err: MoodleError = RequestTimeoutError(
-                f"{wsfunction or path}: no connection to {self.url} within {timeout[0]:g} s",
+                f"{what}: no connection to {self.url} within {timeout[0]:g} s",
                 "check the URL, your network and whether the site is up",
                 wsfunction=wsfunction,
             )
@@ -265,7 +266,7 @@ class MoodleClient:
             raise err from _scrub(exc, self)
         except requests.exceptions.ReadTimeout as exc:
             err = RequestTimeoutError(
-                f"{wsfunction or path}: {self.url} did not answer within {timeout[1]:g} s",
+                f"{what}: {self.url} did not answer within {timeout[1]:g} s",
                 "the site is slow or overloaded; try again later",
                 wsfunction=wsfunction,
             )
@@ -273,7 +274,7 @@ class MoodleClient:
         except requests.exceptions.RequestException as exc:
             not_sent = _not_sent(exc)
             err = ConnectionFailedError(
-                f"{wsfunction or path}: cannot reach {self.url}"
+                f"{what}: cannot reach {self.url}"
                 + (": connection refused or host not found" if not_sent else ": connection broke"),
                 "check the URL, your network and whether the site is up",
                 wsfunction=wsfunction,
@@ -375,7 +376,7 @@ class MoodleClient:
                         ).strip()
                     raise
                 message = err.message
-                if not message.startswith(f"{wsfunction}: "):
+                if wsfunction not in message:  # upload errors name the URL, REST ones the function
                     message = f"{wsfunction}: {message}"
                 log.warning(
                     "%s; retrying in %.1f s (%d/%d)",
