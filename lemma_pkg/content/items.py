@@ -50,6 +50,12 @@ from lemma_pkg.content.textio import read_text
 from lemma_pkg.content.yamlio import Fields, compose, did_you_mean, pos, type_name
 from lemma_pkg.render.markdown import AssetCollector, TextOrigin, render_markdown
 
+# Moodle's limits for quiz settings: quiz.attempts is int(6), quiz.grade number(10,5),
+# and the quiz form offers at most QUIZ_MAX_QPP_OPTION (50) questions per page.
+MAX_ATTEMPTS = 999_999
+MAX_GRADE = 99_999.0
+MAX_PER_PAGE = 50
+
 
 class ItemReaders(LoadContext):
     """``items:`` entries of a module, one reader per kind."""
@@ -225,14 +231,26 @@ class ItemReaders(LoadContext):
         gift = self._path(f, "quiz", self.gift_dir, "GIFT file", "gift_quizzes/")
         title = self._title(f, True)
         intro = self._desc(f, "intro", folder, "a quiz intro")
-        attempts = f.integer("attempts", 0, minimum=0)
+        attempts = f.integer(
+            "attempts",
+            0,
+            minimum=0,
+            maximum=MAX_ATTEMPTS,
+            hint=f"write 0 for unlimited attempts, or a number up to {MAX_ATTEMPTS}",
+        )
         grading = f.choice("grading", GRADE_METHODS, "highest")
-        grade = f.number("grade", 10.0, minimum=0)
+        grade = f.number("grade", 10.0, minimum=0, maximum=MAX_GRADE)
         if grade is not None and grade <= 0 and f.has("grade"):
             f.error(f.raw("grade") or f.node, codes.BAD_VALUE, 'item: "grade" must be > 0')
             grade = 10.0
         pass_percent = f.number("pass", None, minimum=0, maximum=100)
-        per_page = f.integer("per_page", 1, minimum=0)
+        per_page = f.integer(
+            "per_page",
+            1,
+            minimum=0,
+            maximum=MAX_PER_PAGE,
+            hint=f"write 0 for all questions on one page, or 1 to {MAX_PER_PAGE}",
+        )
         shuffle = f.flag("shuffle", True)
         bands = self.feedback_bands(f, folder)
         allowed: tuple[CompletionMode, ...] = ("none", "manual", "view", "grade")

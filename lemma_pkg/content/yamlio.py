@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,25 @@ class Pos:
 
     line: int
     column: int
+
+
+# Hints for a value of the wrong type: what to write instead ({key} is the key).
+_EXAMPLES = {
+    "true or false": "write {key}: true or {key}: false",
+    "a whole number": "write a number without quotes or decimals, e.g. {key}: 3",
+    "a number": "write a number without quotes, e.g. {key}: 50",
+    "a string": 'write text, in quotes if it looks like a number or a date: {key}: "..."',
+    "a list": 'write one entry per line, each starting with "- " under "{key}:"',
+    "a mapping": 'write "name: value" lines indented under "{key}:"',
+    "a date written YYYY-MM-DD": "write the date as {key}: 2027-01-11",
+}
+
+
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    """``>= 0 and <= 100`` (either side may be missing)."""
+    lo = "" if minimum is None else f">= {minimum:g}"
+    hi = "" if maximum is None else f"<= {maximum:g}"
+    return " and ".join(x for x in (lo, hi) if x)
 
 
 def pos(node: Node, line_offset: int = 0) -> Pos:
@@ -184,8 +204,21 @@ class Fields:
             return node, node
         try:
             value = construct(node)
-        except (ConstructorError, ValueError) as exc:
-            self.error(node, codes.WRONG_TYPE, f'{self.what}: "{key}": {exc}')
+        except ConstructorError as exc:
+            self.error(
+                node,
+                codes.WRONG_TYPE,
+                f'{self.what}: "{key}": {exc.problem or exc}',
+                "remove the YAML tag (the word starting with '!'); write a plain value",
+            )
+            return None, None
+        except ValueError as exc:
+            self.error(
+                node,
+                codes.WRONG_TYPE,
+                f'{self.what}: "{key}": {exc}',
+                "write a real calendar date as YYYY-MM-DD, or put the text in quotes",
+            )
             return None, None
         if value is None:
             self._missing(key, required)
@@ -198,6 +231,7 @@ class Fields:
             node,
             codes.WRONG_TYPE,
             f'{self.what}: "{key}" must be {expected}, not {type_name(node)}',
+            _EXAMPLES.get(expected, "").format(key=key),
         )
 
     def text(
@@ -235,15 +269,27 @@ class Fields:
             return default
         return value
 
-    def integer(self, key: str, default: int | None, minimum: int | None = None) -> int | None:
+    def integer(
+        self,
+        key: str,
+        default: int | None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        hint: str = "",
+    ) -> int | None:
         node, value = self._scalar(key, False)
         if node is None or value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
             self._wrong(node, key, "a whole number")
             return default
-        if minimum is not None and value < minimum:
-            self.error(node, codes.BAD_VALUE, f'{self.what}: "{key}" must be >= {minimum}')
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            self.error(
+                node,
+                codes.BAD_VALUE,
+                f'{self.what}: "{key}" must be {_bounds(minimum, maximum)}, not {value}',
+                hint or f"write a whole number {_bounds(minimum, maximum)}",
+            )
             return default
         return value
 
@@ -261,13 +307,20 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self._wrong(node, key, "a number")
             return default
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            lo = "" if minimum is None else f">= {minimum:g}"
-            hi = "" if maximum is None else f"<= {maximum:g}"
+        if not math.isfinite(value):
             self.error(
                 node,
                 codes.BAD_VALUE,
-                f'{self.what}: "{key}" must be {" and ".join(x for x in (lo, hi) if x)}',
+                f'{self.what}: "{key}" must be a finite number, not {node.value}',
+                f"write a number {_bounds(minimum, maximum)}".rstrip(),
+            )
+            return default
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            self.error(
+                node,
+                codes.BAD_VALUE,
+                f'{self.what}: "{key}" must be {_bounds(minimum, maximum)}',
+                f"write a number {_bounds(minimum, maximum)}",
             )
             return default
         return float(value)
