@@ -4,6 +4,9 @@ Registered from ``tests/conftest.py``. For every test it:
 
 - turns lemma's loggers up to DEBUG (the ``-vv`` HTTP traces) and lets them propagate, so every
   request and answer the client logs lands in pytest's captured log;
+- records the text of every ``lemma.*`` log record as it is made (a log record factory), so
+  the records a CLI run sends to its own stderr handler inside ``CliRunner`` (where neither
+  pytest's capture nor its log handler can see them) are checked too;
 - after each phase, collects the secrets the test could have leaked: every token of every
   fake Moodle among the test's fixtures, plus tokens registered with :func:`register_secret`;
 - greps the captured stdout, stderr and log and the failure report for each of them, and the
@@ -21,6 +24,22 @@ from typing import Any
 import pytest
 
 _SECRETS: set[str] = set()
+#: The text of every lemma log record made during the current test.
+_RECORDS: list[str] = []
+_base_factory = logging.getLogRecordFactory()
+
+
+def _recording_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    if record.name == "lemma" or record.name.startswith("lemma."):
+        try:
+            _RECORDS.append(record.getMessage())
+        except Exception:  # a broken format string is the logging module's problem
+            _RECORDS.append(str(record.msg))
+    return record
+
+
+logging.setLogRecordFactory(_recording_factory)
 
 
 def register_secret(value: str) -> str:
@@ -71,6 +90,7 @@ def _files_with(root: Path, secrets: set[str], limit: int = 2000) -> list[str]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    _RECORDS.clear()
     logger = logging.getLogger("lemma")
     logger.handlers.clear()
     logger.setLevel(logging.DEBUG)
@@ -87,6 +107,7 @@ def pytest_runtest_makereport(
     if not secrets:
         return
     sections = list(report.sections)
+    sections.append(("lemma log records (including those inside CliRunner)", "\n".join(_RECORDS)))
     if report.longrepr is not None:
         sections.append(("failure report", report.longreprtext))
     leaks = find_leaks(sections, secrets)
