@@ -86,7 +86,12 @@ DUPLICATE_TERM = _rule(
 )
 
 # structure
-EMPTY_MODULE = _rule("LEM020", "empty-module", E, "A module has no items.")
+EMPTY_MODULE = _rule(
+    "LEM020",
+    "empty-module",
+    E,
+    "A module has no items, or a practical has no variants.",
+)
 BAD_RESTRICTION = _rule(
     "LEM021",
     "bad-restriction",

@@ -557,6 +557,14 @@ class ItemReaders(LoadContext):
         out: list[AnyItem] = [label]
         variants: list[tuple[str, Path | None, Fields | None, Node]] = []
         seq = f.sequence("variants")
+        if seq is not None and not seq.value:
+            f.error(
+                seq,
+                codes.EMPTY_MODULE,
+                "the practical's `variants:` list is empty",
+                "list one variant per package, e.g. `- {package: R, page: practicals/r.md}`, "
+                "or remove `variants:` to use every .md file of the practical's folder",
+            )
         if seq is not None:
             for child in seq.value:
                 if not isinstance(child, MappingNode):
@@ -590,6 +598,7 @@ class ItemReaders(LoadContext):
                         name_node,
                         codes.EMPTY_MODULE,
                         f'practical folder "{name}" has no .md lessons',
+                        "add one Markdown lesson per statistics package (e.g. r.md, stata.md)",
                     )
         for package, vpath, vfields_given, vnode in variants:
             vfields = (

@@ -1,0 +1,51 @@
+"""Gaps found by end-to-end review of `lemma validate` on broken copies of the golden course;
+each case was accepted (or crashed, or was silent) before its fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lemma_pkg.cli import main
+
+GOLDEN = Path(__file__).parent / "fixtures" / "course_small"
+M2_YAML = "content_src/modules/02-practice/module.yaml"
+
+
+@pytest.fixture
+def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "course"
+    shutil.copytree(GOLDEN, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_practical_with_an_empty_variants_list_is_an_error(course: Path) -> None:
+    _edit(
+        course,
+        M2_YAML,
+        "    variants:\n"
+        "      - {package: R, page: practicals/r.md}\n"
+        "      - {package: Stata, page: practicals/stata.md}\n",
+        "    variants: []\n",
+    )
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{M2_YAML}:10:15: error[LEM020]: the practical's `variants:` list is empty\n"
+        "  hint: list one variant per package, e.g. `- {package: R, page: practicals/r.md}`, "
+        "or remove `variants:` to use every .md file of the practical's folder\n"
+    )
+    build = CliRunner().invoke(main, ["--no-color", "build", "--out", "out.mbz", "."])
+    assert build.exit_code == 1
+    assert not (course / "out.mbz").exists()
