@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from lemma_pkg.diagnostics import Severity, format_text, summary_line
+from lemma_pkg.cli.output import echo_summary
+from lemma_pkg.diagnostics import Severity, format_text
 from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
 
 
@@ -49,5 +50,5 @@ def inspect_command(ctx: click.Context, fmt: str, file: Path) -> None:
         if text:
             click.echo(text, nl=False)
         counted = [p for p in report.problems if p.severity is not Severity.INFO]
-        click.echo(summary_line(counted), err=True)
+        echo_summary(counted, report.failed)
     ctx.exit(EXIT_ERRORS if report.failed else EXIT_OK)

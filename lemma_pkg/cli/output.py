@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -13,6 +14,8 @@ from lemma_pkg.diagnostics import failed as diags_failed
 from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("lemma.cli")
 
 
 def diagnostics_format_option(f: F) -> F:
@@ -36,9 +39,18 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str, strict: bool) -> int
     text = format_diagnostics(diags, fmt)
     if text:
         click.echo(text, nl=False)
+    failed = diags_failed(diags, strict)
     if fmt == "text":
-        click.echo(summary_line(diags), err=True)
-    return EXIT_ERRORS if diags_failed(diags, strict) else EXIT_OK
+        echo_summary(diags, failed)
+    return EXIT_ERRORS if failed else EXIT_OK
+
+
+def echo_summary(diags: Sequence[Diagnostic], failed: bool) -> None:
+    """The one-line summary ("2 errors, 1 warning") on stderr; with -q only when it failed."""
+    if failed:
+        log.error("%s", summary_line(diags))
+    else:
+        log.info("%s", summary_line(diags))
 
 
 def echo_json(data: Any) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from lemma_pkg.diagnostics import display_path, failed, format_text, summary_line
+from lemma_pkg.cli.output import echo_summary
+from lemma_pkg.diagnostics import display_path, failed, format_text
 from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
 
 
@@ -49,7 +50,7 @@ def preview_command(
     result = preview_project(path, out, mathjax_url)
     if result.diagnostics:
         click.echo(format_text(result.diagnostics), err=True, nl=False)
-        click.echo(summary_line(result.diagnostics), err=True)
+        echo_summary(result.diagnostics, failed(result.diagnostics))
     if result.preview is None or failed(result.diagnostics):
         ctx.exit(EXIT_ERRORS)
     click.echo(display_path(result.preview.index))
