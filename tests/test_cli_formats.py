@@ -1,8 +1,10 @@
 """`--format` and `-q` on every command that prints data or problems (review of issues 2/4):
-`-q` drops the summary line unless the run failed."""
+`lemma preview` and `lemma init` give JSON too, and `-q` drops the summary line unless the
+run failed."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -36,6 +38,83 @@ STRAY = {
     "message": "file is not used by the course",
     "hint": "reference it from a module, lesson or quiz, or delete it",
 }
+
+
+def test_preview_json(course: Path) -> None:
+    _stray(course)
+    result = CliRunner().invoke(main, ["preview", "--format", "json", "--out", "site", "."])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc == {
+        "version": 1,
+        "summary": {"errors": 0, "warnings": 1},
+        "diagnostics": [STRAY],
+        "preview": {"out": "site", "index": "site/index.html", "pages": 8, "files": 3},
+    }
+    assert (course / "site" / "index.html").is_file()
+
+
+def test_preview_json_with_errors_writes_nothing(course: Path) -> None:
+    lesson = course / LESSON
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("figure1", "figure9"))
+    result = CliRunner().invoke(main, ["preview", "--format", "json", "--out", "site", "."])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["summary"] == {"errors": 1, "warnings": 0}
+    assert doc["diagnostics"][0]["code"] == "LEM030"
+    assert doc["preview"] is None
+    assert not (course / "site").exists()
+
+
+def test_preview_github_and_sarif(course: Path) -> None:
+    _stray(course)
+    gh = CliRunner().invoke(main, ["preview", "--format", "github", "--out", "site", "."])
+    assert gh.exit_code == 0
+    assert gh.stdout == (
+        "::warning file=content_src/modules/01-basics/notes.txt,title=LEM040::file is not "
+        "used by the course (hint: reference it from a module, lesson or quiz, or delete it)\n"
+        "site/index.html\n"
+    )
+    sarif = CliRunner().invoke(main, ["preview", "--format", "sarif", "--out", "site", "."])
+    assert sarif.exit_code == 0
+    doc = json.loads(sarif.stdout)
+    assert doc["runs"][0]["results"][0]["ruleId"] == "LEM040"
+
+
+def test_preview_text_keeps_problems_on_stderr(course: Path) -> None:
+    _stray(course)
+    result = CliRunner().invoke(main, ["preview", "--out", "site", "."])
+    assert result.exit_code == 0
+    assert result.stdout == "site/index.html\n"
+    assert result.stderr == (
+        "preview: 8 pages, 3 files in site\n"
+        "content_src/modules/01-basics/notes.txt: warning[LEM040]: file is not used by the "
+        "course\n"
+        "  hint: reference it from a module, lesson or quiz, or delete it\n"
+        "1 warning\n"
+    )
+
+
+def test_init_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        main, ["init", "--format", "json", "--start-date", "2027-01-11", "my-course"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc == {
+        "project": "my-course",
+        "shortname": "my-course",
+        "files": [
+            "my-course/README.md",
+            "my-course/content_src/course.yaml",
+            "my-course/content_src/modules/00-welcome/module.yaml",
+            "my-course/content_src/modules/00-welcome/welcome.md",
+            "my-course/content_src/modules/01-first-module/module.yaml",
+            "my-course/content_src/modules/01-first-module/lesson.md",
+            "my-course/gift_quizzes/first-module.gift",
+        ],
+    }
 
 
 @pytest.mark.parametrize("command", ["validate", "preview", "build"])

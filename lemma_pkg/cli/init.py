@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import click
@@ -21,8 +22,20 @@ from lemma_pkg.diagnostics import display_path
     metavar="YYYY-MM-DD",
     help="Course start date (default: today, UTC).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one file per line; json: the project, short name and files written.",
+)
 def init_command(
-    directory: Path, fullname: str | None, shortname: str | None, start_date: dt.datetime | None
+    directory: Path,
+    fullname: str | None,
+    shortname: str | None,
+    start_date: dt.datetime | None,
+    fmt: str,
 ) -> None:
     """Create a new minimal course in DIR.
 
@@ -41,6 +54,15 @@ def init_command(
     short = shortname or slug(name)
     full = fullname or name.replace("-", " ").replace("_", " ").strip().capitalize() or short
     start = start_date.date() if start_date else dt.datetime.now(dt.UTC).date()
-    for path in create_project(directory, full, short, start):
-        click.echo(display_path(path))
+    written = create_project(directory, full, short, start)
+    if fmt == "json":
+        doc = {
+            "project": display_path(directory),
+            "shortname": short,
+            "files": [display_path(p) for p in written],
+        }
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for path in written:
+            click.echo(display_path(path))
     click.echo(f"next: lemma validate {display_path(directory)}", err=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
-from lemma_pkg.cli.output import echo_summary
-from lemma_pkg.diagnostics import display_path, failed, format_text
+from lemma_pkg.cli.output import diagnostics_format_option, echo_summary
+from lemma_pkg.diagnostics import display_path, failed, format_diagnostics, format_json, format_text
 from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
 
 
@@ -26,6 +27,7 @@ from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
     help="Where the pages load MathJax from (default: course.yaml preview.mathjax_url, "
     "else the jsDelivr CDN).",
 )
+@diagnostics_format_option
 @click.argument(
     "path",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -33,13 +35,15 @@ from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
 )
 @click.pass_context
 def preview_command(
-    ctx: click.Context, out: Path | None, mathjax_url: str | None, path: Path
+    ctx: click.Context, out: Path | None, mathjax_url: str | None, fmt: str, path: Path
 ) -> None:
     """Render a static HTML preview of the course.
 
     One page per lesson, quiz and glossary, navigation by module, images and data files
     copied, math typeset by MathJax. Prints the path of index.html. Nothing is written
-    when the sources have errors (they are listed on stderr, exit status 1).
+    when the sources have errors (they are listed on stderr, exit status 1). With
+    --format json: one document with the diagnostics and what was written; github and
+    sarif print the problems on stdout.
 
     \b
     Example:
@@ -48,10 +52,30 @@ def preview_command(
     from lemma_pkg.render.preview import preview_project
 
     result = preview_project(path, out, mathjax_url)
-    if result.diagnostics:
-        click.echo(format_text(result.diagnostics), err=True, nl=False)
-        echo_summary(result.diagnostics, failed(result.diagnostics))
-    if result.preview is None or failed(result.diagnostics):
+    ok = result.preview is not None and not failed(result.diagnostics)
+    if fmt == "json":
+        doc = json.loads(format_json(result.diagnostics))
+        written = result.preview if ok else None
+        doc["preview"] = (
+            None
+            if written is None
+            else {
+                "out": display_path(written.out),
+                "index": display_path(written.index),
+                "pages": written.pages,
+                "files": written.files,
+            }
+        )
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        ctx.exit(EXIT_OK if ok else EXIT_ERRORS)
+    if fmt == "text":
+        if result.diagnostics:
+            click.echo(format_text(result.diagnostics), err=True, nl=False)
+            echo_summary(result.diagnostics, failed(result.diagnostics))
+    else:
+        click.echo(format_diagnostics(result.diagnostics, fmt), nl=False)
+    if result.preview is None or not ok:
         ctx.exit(EXIT_ERRORS)
-    click.echo(display_path(result.preview.index))
+    if fmt != "sarif":  # stdout stays one SARIF document
+        click.echo(display_path(result.preview.index))
     ctx.exit(EXIT_OK)
