@@ -91,3 +91,20 @@ def coding_error(detail: str) -> MoodleError:
 
 def invalid_token() -> MoodleError:
     return moodle_exception("invalidtoken", "Invalid token - token not found")
+
+
+def format_not_supported(value: object) -> MoodleError:
+    """``core_external\\util::validate_format``: the language string is missing in 4.5.6, so the
+    message is ``webservice/formatnotsupported``."""
+    return moodle_exception(
+        "formatnotsupported",
+        "webservice/formatnotsupported",
+        f"The format with value={value} is not supported by this Moodle site",
+    )
+
+
+def dml_write_error(detail: str) -> MoodleError:
+    """``dml_write_exception``: the database refused the row (a value longer than its column)."""
+    return MoodleError(
+        "dml_write_exception", "dmlwriteexception", "Error writing to database", detail
+    )

@@ -8,7 +8,7 @@ from ..errors import invalid_parameter, required_capability
 from ..params import Multiple, Params, Single, Value, opt
 from ..registry import Call, wsfunction
 from ..state import CONTEXT_COURSECAT
-from .course import fmt_value
+from .course import fmt_value, validate_format
 from .group import CUSTOMFIELDS
 
 
@@ -76,6 +76,7 @@ def create_cohorts(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             if any(x["idnumber"] == c["idnumber"] for x in state.cohorts.values()):
                 raise invalid_parameter(f"record already exists: idnumber={c['idnumber']}")
             call.require_capability("moodle/cohort:manage", ctxid)
+            validate_format(c["descriptionformat"])
             cid = state.seq.next("cohort")
             now = state.now()
             state.cohorts[cid] = {

@@ -4,12 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import MoodleError, invalid_parameter, missing_record, moodle_exception
+from ..errors import (
+    MoodleError,
+    dml_write_error,
+    format_not_supported,
+    invalid_parameter,
+    missing_record,
+    moodle_exception,
+)
 from ..params import Multiple, Params, Single, Value, clean_param, dflt, opt
 from ..registry import Call, wsfunction
 from ..state import CONTEXT_COURSE, CONTEXT_COURSECAT, Record
 
 FORMATS = {0, 1, 2, 4}
+#: Lengths of the course table's text columns (lib/db/install.xml); longer values make the
+#: INSERT fail with dml_write_exception (PostgreSQL; no id is consumed).
+COURSE_COLUMN_LENGTHS = {"fullname": 254, "shortname": 255, "idnumber": 100}
+
+
+def validate_format(value: int) -> int:
+    """``core_external\\util::validate_format``: HTML, MOODLE, PLAIN or MARKDOWN."""
+    if value not in FORMATS:
+        raise format_not_supported(value)
+    return value
+
+
+def course_dates_error(startdate: int, enddate: int) -> str | None:
+    """``course_validate_dates()``: the errorcode, or ``None`` when the dates are fine."""
+    if startdate and enddate and enddate < startdate:
+        return "enddatebeforestartdate"
+    if not startdate and enddate:
+        return "nostartdatenoenddate"
+    return None
+
+
+DATE_ERRORS = {
+    "enddatebeforestartdate": "The course end date must be after the start date.",
+    "nostartdatenoenddate": "A course end date can only be set if a start date is also set.",
+}
 
 
 def fmt_value(required: int = 0) -> Value:
@@ -121,8 +153,7 @@ def create_categories(call: Call, params: dict[str, Any]) -> list[dict[str, Any]
             else:
                 ctxid = 1
             call.require_capability("moodle/category:manage", ctxid)
-            if cat["descriptionformat"] not in FORMATS:
-                raise moodle_exception("invalidformat", "Invalid format")
+            validate_format(cat["descriptionformat"])
             idnumber = cat.get("idnumber")
             if idnumber not in (None, "") and any(
                 c["idnumber"] == idnumber for c in state.categories.values()
@@ -324,8 +355,7 @@ def create_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             for legacy in ("numsections", "hiddensections"):
                 if legacy in c and legacy not in options:
                     options[legacy] = str(c[legacy])
-            if c["summaryformat"] not in FORMATS:
-                raise moodle_exception("invalidformat", "Invalid format")
+            validate_format(c["summaryformat"])
             if any(x["shortname"] == c["shortname"] for x in state.courses.values()):
                 raise moodle_exception(
                     "shortnametaken",
@@ -337,6 +367,15 @@ def create_courses(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
                     "courseidnumbertaken",
                     f"ID number is already used for another course ({idnumber})",
                 )
+            date_error = course_dates_error(startdate, enddate)
+            if date_error:
+                raise moodle_exception(date_error, DATE_ERRORS[date_error])
+            for column, length in COURSE_COLUMN_LENGTHS.items():
+                value = c.get(column) or ""
+                if len(value) > length:
+                    raise dml_write_error(
+                        f"ERROR:  value too long for type character varying({length})"
+                    )
             numsections = clean_param(options.get("numsections", "4"), "int")
             enablecompletion = c.get("enablecompletion", 1) if state.config.enablecompletion else 0
             category = state.categories[c["categoryid"]]

@@ -8,7 +8,7 @@ from ..errors import invalid_parameter, missing_record, moodle_exception
 from ..params import Multiple, Params, Single, Value, dflt, opt
 from ..registry import Call, wsfunction
 from ..state import CONTEXT_COURSE
-from .course import course_context, fmt_value
+from .course import course_context, fmt_value, validate_format
 
 CUSTOMFIELDS = opt(Multiple(Single({"shortname": Value("alphanumext"), "value": Value("raw")})))
 
@@ -63,6 +63,9 @@ def create_groups(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
                 raise invalid_parameter("Group with the same name already exists in the course")
             ctxid = course_context(call, g["courseid"])
             call.require_capability("moodle/course:managegroups", ctxid)
+            validate_format(g["descriptionformat"])
+            if g["visibility"] not in (0, 1, 2, 3):
+                raise invalid_parameter("Invalid group visibility provided. Must be one of 0,1,2,3")
             idnumber = g.get("idnumber", "")
             if idnumber and any(
                 x["courseid"] == g["courseid"] and x["idnumber"] == idnumber

@@ -1,0 +1,112 @@
+"""Behaviour of the fake that the transcripts do not cover, checked once against the real
+Moodle 4.5.6 site (course/user/group/cohort creation edge cases), over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.fake_moodle import FakeMoodle
+
+
+def create_course(fake: FakeMoodle, **fields: Any) -> Any:
+    row = {"fullname": "Parity", "shortname": "PARITY1", "categoryid": 1, **fields}
+    return fake.call(fake.admin_token, "core_course_create_courses", courses=[row])
+
+
+def test_unsupported_text_format_is_formatnotsupported(fake_moodle: FakeMoodle) -> None:
+    # Real site: {"exception": "core\\exception\\moodle_exception", "errorcode":
+    # "formatnotsupported", "message": "webservice/formatnotsupported"} (the string is missing).
+    fake_moodle.set_debug(True)
+    body = create_course(fake_moodle, summaryformat=9)
+    assert body == {
+        "exception": "core\\exception\\moodle_exception",
+        "errorcode": "formatnotsupported",
+        "message": "webservice/formatnotsupported",
+        "debuginfo": "The format with value=9 is not supported by this Moodle site",
+    }
+    cat = fake_moodle.call(
+        fake_moodle.admin_token,
+        "core_course_create_categories",
+        categories=[{"name": "X", "descriptionformat": 3}],
+    )
+    assert cat["errorcode"] == "formatnotsupported"
+    group = fake_moodle.call(
+        fake_moodle.admin_token,
+        "core_group_create_groups",
+        groups=[{"courseid": 2, "name": "G", "description": "", "descriptionformat": 7}],
+    )
+    assert group["errorcode"] == "formatnotsupported"
+    cohort = fake_moodle.call(
+        fake_moodle.admin_token,
+        "core_cohort_create_cohorts",
+        cohorts=[
+            {
+                "categorytype": {"type": "system", "value": ""},
+                "name": "C",
+                "idnumber": "c1",
+                "descriptionformat": 5,
+            }
+        ],
+    )
+    assert cohort["errorcode"] == "formatnotsupported"
+
+
+@pytest.mark.parametrize(
+    ("dates", "errorcode", "message"),
+    [
+        (
+            {"startdate": 2000000000, "enddate": 1000000000},
+            "enddatebeforestartdate",
+            "The course end date must be after the start date.",
+        ),
+        (
+            {"startdate": 0, "enddate": 1000000000},
+            "nostartdatenoenddate",
+            "A course end date can only be set if a start date is also set.",
+        ),
+    ],
+)
+def test_course_dates_are_validated(
+    fake_moodle: FakeMoodle, dates: dict[str, int], errorcode: str, message: str
+) -> None:
+    body = create_course(fake_moodle, **dates)
+    assert body == {
+        "exception": "core\\exception\\moodle_exception",
+        "errorcode": errorcode,
+        "message": message,
+    }
+    found = fake_moodle.call(
+        fake_moodle.admin_token,
+        "core_course_get_courses_by_field",
+        field="shortname",
+        value="PARITY1",
+    )
+    assert found["courses"] == []
+
+
+def test_value_longer_than_its_column_is_a_database_error(fake_moodle: FakeMoodle) -> None:
+    # Real site: a 311-character shortname fails the INSERT; no course id is used up.
+    body = create_course(fake_moodle, shortname="P" * 256)
+    assert body == {
+        "exception": "dml_write_exception",
+        "errorcode": "dmlwriteexception",
+        "message": "Error writing to database",
+    }
+    first = create_course(fake_moodle, shortname="PARITY2")
+    second = create_course(fake_moodle, shortname="PARITY3", idnumber="i" * 101)
+    third = create_course(fake_moodle, shortname="PARITY4")
+    assert second["errorcode"] == "dmlwriteexception"
+    assert third[0]["id"] == first[0]["id"] + 1
+
+
+def test_group_visibility_is_validated(fake_moodle: FakeMoodle) -> None:
+    fake_moodle.set_debug(True)
+    body = fake_moodle.call(
+        fake_moodle.admin_token,
+        "core_group_create_groups",
+        groups=[{"courseid": 2, "name": "G", "description": "", "visibility": 4}],
+    )
+    assert body["errorcode"] == "invalidparameter"
+    assert body["debuginfo"] == "Invalid group visibility provided. Must be one of 0,1,2,3"
