@@ -444,3 +444,17 @@ def test_retry_log_names_the_function_once(caplog: pytest.LogCaptureFixture) -> 
     for message in retries:
         assert message.startswith("core_webservice_get_site_info: cannot reach")
         assert message.count("core_webservice_get_site_info") == 1
+
+
+def test_database_error_on_a_write_keeps_moodles_hint(fake_moodle: FakeMoodle) -> None:
+    # A value longer than its column: Moodle 4.5.6 answers dmlwriteexception with the reason
+    # only in debuginfo. The user must still be told how to see it.
+    with client_for(fake_moodle) as client:
+        with pytest.raises(E.OutcomeUnknownError) as info:
+            client.call(
+                "core_course_create_courses",
+                {"courses": [{"fullname": "F", "shortname": "S" * 300, "categoryid": 1}]},
+            )
+        assert client.requests_sent == 1
+    assert info.value.errorcode == "dmlwriteexception"
+    assert "enable debugging to see why" in (info.value.hint or "")

@@ -341,13 +341,19 @@ class MoodleClient:
                 if err.transient and not idempotent and err.executed is not False:
                     # The write may have been applied: look before resending it.
                     if reconcile is None:
+                        hint = (
+                            "check the site (or run the same command again: lemma looks up "
+                            "what exists before creating anything)"
+                        )
+                        if err.errorcode and err.hint:  # Moodle answered: keep its advice
+                            hint = f"{err.hint}; then {hint}"
                         raise OutcomeUnknownError(
                             f"{err.message} — the change may or may not have been applied, "
                             "so lemma did not send it again",
-                            "check the site (or run the same command again: lemma looks up "
-                            "what exists before creating anything)",
+                            hint,
                             wsfunction=wsfunction,
                             errorcode=err.errorcode,
+                            debuginfo=err.debuginfo,
                         ) from err
                     try:
                         found = reconcile()
