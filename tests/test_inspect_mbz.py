@@ -478,3 +478,34 @@ def test_damaged_archives_are_reported_never_crash(
 def test_truncated_gzip_is_an_error_value(cut: int) -> None:
     with pytest.raises(InspectError):
         inspect_bytes(_CLEAN[:cut], "cut.mbz")
+
+
+def test_cli_inspect_damaged_zip_and_gzip_are_errors_with_hints(
+    tmp_path: Path, base: Members
+) -> None:
+    """A damaged zip member used to crash inspect with an "internal error"."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path, data in sorted(base.items()):
+            zf.writestr(path, data)
+    data = bytearray(buf.getvalue())
+    data[3000:3100] = b"x" * 100  # inside the deflated data of an early member
+    damaged = tmp_path / "damaged.mbz"
+    damaged.write_bytes(bytes(data))
+    result = CliRunner().invoke(main, ["--no-color", "inspect", str(damaged)])
+    assert result.exit_code == 1
+    assert "internal error" not in result.stderr
+    assert result.stderr.startswith(f"error: {damaged}: a damaged zip archive: ")
+    assert result.stderr.endswith(
+        "  hint: the file is truncated or damaged; copy or download it again\n"
+    )
+    cut = tmp_path / "cut.mbz"
+    cut.write_bytes(_CLEAN[:1000])
+    result = CliRunner().invoke(main, ["--no-color", "inspect", str(cut)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {cut}: not a readable gzip file: ")
+    assert result.stderr.endswith(
+        "  hint: the file is truncated or damaged; copy or download it again\n"
+    )

@@ -219,7 +219,10 @@ def read_archive(data: bytes, name: str, problems: list[Diagnostic]) -> Archive:
         try:
             raw = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
-            raise InspectError(f"{name}: not a readable gzip file: {exc}") from exc
+            raise InspectError(
+                f"{name}: not a readable gzip file: {exc}",
+                hint="the file is truncated or damaged; copy or download it again",
+            ) from exc
         _read_tar(raw, arc, problems)
     else:
         arc.container = "zip"
@@ -235,6 +238,11 @@ def read_archive(data: bytes, name: str, problems: list[Diagnostic]) -> Archive:
             raise InspectError(
                 f"{name}: neither a gzip'd tar nor a zip archive",
                 hint="a Moodle backup (.mbz) starts with the gzip magic bytes 1f 8b",
+            ) from exc
+        except (OSError, EOFError, zlib.error, NotImplementedError) as exc:
+            raise InspectError(
+                f"{name}: a damaged zip archive: {exc}",
+                hint="the file is truncated or damaged; copy or download it again",
             ) from exc
     return arc
 
