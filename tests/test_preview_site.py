@@ -227,3 +227,16 @@ def test_question_views_cover_moodle_qtypes() -> None:
     )
     assert plain is not None and str(plain.text_html) == "a&lt;b"
     assert question_view({"qtype": "category", "category": "$course$/top/x"}) is None
+
+
+def test_unwritable_out_is_an_error_not_a_crash(course: Path) -> None:
+    (course / "afile").write_text("not a folder\n")
+    code, out, err = _run("--out", "afile/site", ".")
+    assert (code, out) == (1, "")
+    assert "internal error" not in err
+    assert err.startswith("error: cannot write the preview to afile/site: ")
+    assert err.endswith(
+        "  hint: check that the folder can be created and is writable (and the disk is not "
+        "full), or choose another with --out\n"
+    )
+    assert (course / "afile").read_text() == "not a folder\n"

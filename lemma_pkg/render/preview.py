@@ -226,18 +226,32 @@ def _check_out(out: Path) -> None:
 def write_preview(course: Course, out: Path, mathjax_url: str) -> PreviewResult:
     """Write the preview site of ``course`` into ``out`` (replacing an earlier preview)."""
     _check_out(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise _write_error(out, exc) from exc
     try:
         pages, files = _build(course, tmp, mathjax_url)
         (tmp / MARKER).write_text("written by `lemma preview`; replaced on every run\n")
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _write_error(out, exc) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return PreviewResult(out=out, index=out / "index.html", pages=pages, files=files)
+
+
+def _write_error(out: Path, exc: OSError) -> LemmaError:
+    return LemmaError(
+        f"cannot write the preview to {display_path(out)}: {exc.strerror or exc}",
+        "check that the folder can be created and is writable (and the disk is not full), "
+        "or choose another with --out",
+    )
 
 
 def _build(course: Course, site: Path, mathjax_url: str) -> tuple[int, int]:
