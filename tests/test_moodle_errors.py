@@ -171,3 +171,31 @@ def test_retry_after_forms() -> None:
     assert E.parse_retry_after(None) is None
     assert E.parse_retry_after("soon") is None
     assert E.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("wscannotenrol", "Enrolment methods"),
+        ("wscannotunenrol", "enrol/manual:unenrol"),
+        ("cannotviewreport", "report/completion:view"),
+        ("invaliduserfield", "lemma bug"),
+        ("usernamelowercase", "lower case"),
+        ("invalidusername", "lower-case letters"),
+        ("enddatebeforestartdate", "end date after its start date"),
+        ("nostartdatenoenddate", "start date"),
+        ("formatnotsupported", "text formats"),
+        ("codingerror", "lemma bug"),
+    ],
+)
+def test_errors_whose_message_says_why_get_a_hint_not_enable_debugging(
+    code: str, words: str
+) -> None:
+    # Moodle's message already names the problem for these (e.g. 096 "Invalid user field:
+    # shoesize"); telling the user that Moodle hides the reason would be wrong.
+    err = E.error_from_envelope(
+        {"exception": "core\\exception\\moodle_exception", "errorcode": code, "message": "m"},
+        "core_enrol_get_enrolled_users",
+    )
+    assert "hides the reason" not in (err.hint or "")
+    assert words in (err.hint or "")

@@ -291,6 +291,38 @@ _HINTS: dict[str, str] = {
     "usernotconfirmed": "the user has not confirmed their account yet",
     "usernotenroled": "the user is not enrolled in the course",
     "nocriteriaset": "the course has no completion criteria: set them in Course completion settings",
+    "wscannotenrol": (
+        "the course's manual enrolment method refuses new enrolments: check that it is enabled "
+        "in the course (Participants > Enrolment methods) and that Manual enrolments is enabled "
+        "in Site administration > Plugins > Enrolments"
+    ),
+    "wscannotunenrol": (
+        "the course's manual enrolment method refuses unenrolments: check it in the course "
+        "(Participants > Enrolment methods) and that the token's role has enrol/manual:unenrol"
+    ),
+    "cannotviewreport": (
+        "the token's user may not view that user's completion: give its role "
+        "report/completion:view and report/progress:view in the course or system context"
+    ),
+    "invaliduserfield": (
+        "the site does not know that user field: a lemma bug or a newer field name; "
+        "report it with the command you ran"
+    ),
+    "usernamelowercase": "usernames must be lower case: change it in the source data",
+    "invalidusername": (
+        "usernames may contain only lower-case letters, digits and - _ . @ "
+        "(unless the site allows extended characters): change it in the source data"
+    ),
+    "enddatebeforestartdate": "set the course end date after its start date",
+    "nostartdatenoenddate": "give the course a start date, or no end date",
+    "formatnotsupported": (
+        "text formats are 0 (Moodle), 1 (HTML), 2 (plain) or 4 (Markdown): a lemma bug; "
+        "report it with the command you ran"
+    ),
+    "codingerror": (
+        "Moodle rejected how lemma called the function (a lemma bug or a site too old or too "
+        "new): report it with the command you ran"
+    ),
 }
 
 
