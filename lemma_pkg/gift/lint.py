@@ -445,9 +445,10 @@ def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
                 gb.pos(gb.title.span[0]),
                 f"the title has {len(gb.title.raw)} characters; Moodle cuts names to 255",
             )
-    # formats
-    for part in _text_parts(gb):
-        _check_format(gb, part, out)
+    # formats (a format tag, a misplaced one or a non-Moodle format all need a '[')
+    if "[" in gb.joined:
+        for part in _text_parts(gb):
+            _check_format(gb, part, out)
     # escapes that are not escapes
     if "\\%" in gb.joined:
         m = _BAD_ESCAPE_RE.search(gb.joined)

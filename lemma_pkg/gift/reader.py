@@ -244,10 +244,11 @@ class _Reader:
     # parse_text_with_format
     def text_with_format(self, text: str, default: str, offset: int) -> TextPart:
         if text[:1] != "[" and not self.exact:  # fast path: no format tag
-            final = moodle_post(_to_m(text)) if (SENT in text or "&&" in text) else text
             body = text.strip(TRIM)
             start = offset + (text.find(body[:1]) if body and text[:1] in TRIM else 0)
-            return TextPart(final.strip(TRIM), (start, start + len(body)), default, None)
+            plain = SENT not in text and "&&" not in text
+            final = body if plain else moodle_post(_to_m(text)).strip(TRIM)
+            return TextPart(final, (start, start + len(body)), default, None)
         fmt = default
         tag = None
         if text[:1] == "[":
@@ -272,18 +273,18 @@ class _Reader:
         """``commentparser``: text before the first ``#`` and feedback after it."""
         h = answer.find("#")
         if h == -1:
-            lead = len(answer) - len(answer.lstrip(TRIM))
-            return (
-                self.text_with_format(trim(answer), fmt, offset + lead),
-                None,
-            )
+            t = answer.strip(TRIM)
+            lead = (answer.find(t[:1]) if t else len(answer)) if len(t) != len(answer) else 0
+            return self.text_with_format(t, fmt, offset + lead), None
         a = answer[:h]
-        lead_a = len(a) - len(a.lstrip(TRIM))
+        ta = a.strip(TRIM)
+        lead_a = (a.find(ta[:1]) if ta else len(a)) if len(ta) != len(a) else 0
         f = answer[h + 1 :]
-        lead_f = len(f) - len(f.lstrip(TRIM))
+        tf = f.strip(TRIM)
+        lead_f = (f.find(tf[:1]) if tf else len(f)) if len(tf) != len(f) else 0
         return (
-            self.text_with_format(trim(a), fmt, offset + lead_a),
-            self.text_with_format(trim(f), fmt, offset + h + 1 + lead_f),
+            self.text_with_format(ta, fmt, offset + lead_a),
+            self.text_with_format(tf, fmt, offset + h + 1 + lead_f),
         )
 
     def weight(self, answer: str, offset: int, ans: Answer) -> tuple[str, int | float]:
@@ -466,7 +467,7 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
                 raise _Restart
             gb.braces_reversed = True
         alen = finish - start
-        inner = php.substr(w, start + 1, alen - 1)
+        inner = w[start + 1 : finish] if alen > 0 else php.substr(w, start + 1, alen - 1)
         answertext = inner.strip(TRIM)
         at_base = base + start + 1 + len(inner) - len(inner.lstrip(TRIM))
         gb.brace_open = base + start
@@ -475,6 +476,8 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
 
     if description:
         questiontext = w
+    elif alen > 0:  # start < finish: the plain slices of substr_replace
+        questiontext = w[:start] + ("" if w[-1:] == "}" else "_____") + w[finish + 1 :]
     elif w[-1:] == "}":
         questiontext = php.substr_replace(w, "", start, alen + 1)
     else:
@@ -582,16 +585,20 @@ def _ordering(r: _Reader, q: dict[str, Any], m: re.Match[str], at_base: int) -> 
     for i, (piece, off) in raw_items.items():
         t = trim(piece)
         if t != "" and t != "0":
-            answers[i] = r.fin(r.raw(t))
-            lead = len(piece) - len(piece.lstrip(TRIM))
-            gb.answers.append(
-                Answer(
-                    (off + lead, off + lead + len(t)),
-                    "",
-                    text=TextPart(answers[i], (off + lead, off + lead + len(t)), "0", raw=t),
-                )
-            )
-    gb.ordering_items = list(answers.values())
+            item = answers[i] = r.fin(r.raw(t))
+            lead = len(piece) - len(piece.lstrip(TRIM)) if len(t) != len(piece) else 0
+            span = (off + lead, off + lead + len(t))
+            gb.answers.append(Answer(span, "", text=TextPart(item, span, "0", raw=t)))
+    items = list(answers.values())
+    gb.ordering_items = items
+    if all(k == i for i, k in enumerate(answers)):  # keys 0..n-1: JSON lists (php_array)
+        n = len(items)
+        q["answer"] = list(items)
+        q["answerformat"] = [FORMAT_MOODLE] * n
+        q["fraction"] = [1] * n
+        q["feedback"] = [""] * n
+        q["feedbackformat"] = [FORMAT_MOODLE] * n
+        return
     q["answer"] = php_array(answers)
     q["answerformat"] = php_array(dict.fromkeys(answers, FORMAT_MOODLE))
     q["fraction"] = php_array(dict.fromkeys(answers, 1))
