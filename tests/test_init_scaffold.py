@@ -128,3 +128,35 @@ def test_bad_start_date_is_a_usage_error(workdir: Path) -> None:
     code, _, err = _init("x", "--start-date", "1 Sept")
     assert code == 2
     assert "Invalid value for '--start-date'" in err
+
+
+def test_a_shortname_moodle_cannot_store_is_refused(workdir: Path) -> None:
+    """Before: the scaffold was written and then failed `lemma validate` (LEM008)."""
+    code, out, err = _init("x", "--shortname", "s" * 101)
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: the course shortname is 101 characters long; Moodle allows 100\n"
+        "  hint: pass a shorter --shortname\n"
+    )
+    assert not (workdir / "x").exists()
+    code, _, err = _init("y", "--fullname", "f" * 255)
+    assert code == 1
+    assert err.startswith("error: the course fullname is 255 characters long; Moodle allows 254\n")
+
+
+def test_a_write_error_is_reported_and_leaves_nothing_behind(workdir: Path) -> None:
+    """Before: an OSError while writing was an "internal error" and left half a course."""
+    blocker = workdir / "my-course" / "content_src" / "modules" / "01-first-module"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where a folder is needed\n")
+    code, out, err = _init("my-course")
+    assert (code, out) == (1, "")
+    assert "internal error" not in err
+    assert err.startswith("error: cannot create the course in my-course: ")
+    assert err.endswith("  hint: choose a folder you can write to\n")
+    left = sorted(str(p.relative_to(workdir)) for p in (workdir / "my-course").rglob("*"))
+    assert left == [
+        "my-course/content_src",
+        "my-course/content_src/modules",
+        "my-course/content_src/modules/01-first-module",
+    ]

@@ -128,11 +128,21 @@ def create_project(dest: Path, fullname: str, shortname: str, startdate: dt.date
 
     Refuses (and writes nothing) when any of the files already exists.
     """
-    for label, value in (("fullname", fullname), ("shortname", shortname)):
+    from lemma_pkg.content.loader import MAX_FULLNAME, MAX_SHORTNAME
+
+    for label, value, limit in (
+        ("fullname", fullname, MAX_FULLNAME),
+        ("shortname", shortname, MAX_SHORTNAME),
+    ):
         if not value.strip() or '"' in value or "\\" in value or "\n" in value:
             raise LemmaError(
                 f"invalid course {label}: {value!r}",
                 "use a non-empty name without double quotes, backslashes or line breaks",
+            )
+        if len(value) > limit:
+            raise LemmaError(
+                f"the course {label} is {len(value)} characters long; Moodle allows {limit}",
+                f"pass a shorter --{label}",
             )
     existing = [rel for rel in FILES if (dest / rel).exists()]
     if existing:
@@ -142,14 +152,30 @@ def create_project(dest: Path, fullname: str, shortname: str, startdate: dt.date
             "choose a new or empty folder; lemma init never overwrites files",
         )
     written: list[Path] = []
-    for rel, text in FILES.items():
-        content = (
-            text.replace("@FULLNAME@", fullname)
-            .replace("@SHORTNAME@", shortname)
-            .replace("@STARTDATE@", startdate.isoformat())
-        )
-        path = dest / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-        written.append(path)
+    made: list[Path] = []  # folders this run created, outermost first
+    try:
+        for rel, text in FILES.items():
+            content = (
+                text.replace("@FULLNAME@", fullname)
+                .replace("@SHORTNAME@", shortname)
+                .replace("@STARTDATE@", startdate.isoformat())
+            )
+            path = dest / rel
+            missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.extend(reversed(missing))
+            path.write_text(content, encoding="utf-8")
+            written.append(path)
+    except OSError as exc:
+        for path in written:  # nothing half-written stays behind
+            path.unlink(missing_ok=True)
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise LemmaError(
+            f"cannot create the course in {dest}: {exc.strerror or exc}",
+            "choose a folder you can write to",
+        ) from exc
     return written
