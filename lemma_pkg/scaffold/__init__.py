@@ -6,6 +6,7 @@ type-checked. ``@FULLNAME@``, ``@SHORTNAME@`` and ``@STARTDATE@`` are filled in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -170,10 +171,8 @@ def create_project(dest: Path, fullname: str, shortname: str, startdate: dt.date
         for path in written:  # nothing half-written stays behind
             path.unlink(missing_ok=True)
         for folder in reversed(made):
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()
-            except OSError:
-                pass
         raise LemmaError(
             f"cannot create the course in {dest}: {exc.strerror or exc}",
             "choose a folder you can write to",
