@@ -49,3 +49,21 @@ def test_practical_with_an_empty_variants_list_is_an_error(course: Path) -> None
     build = CliRunner().invoke(main, ["--no-color", "build", "--out", "out.mbz", "."])
     assert build.exit_code == 1
     assert not (course / "out.mbz").exists()
+
+
+def test_completion_off_for_the_course_says_where_to_turn_it_on(course: Path) -> None:
+    """Before: the hint asked for an item completion mode the item already had."""
+    _edit(course, "content_src/course.yaml", "completion: true", "completion: false")
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    hint = (
+        "  hint: completion tracking is off for the whole course: set `completion: true` "
+        "in course.yaml\n"
+    )
+    assert result.stdout == (
+        'content_src/course.yaml:21:5: error[LEM022]: course_completion: "01-basics/basics" '
+        "has no completion tracking\n"
+        + hint
+        + f'{M2_YAML}:5:14: error[LEM021]: restriction: "01-basics/what-is-mlm" has no '
+        "completion tracking, so it can never be complete\n" + hint
+    )

@@ -18,6 +18,15 @@ from lemma_pkg.content.yamlio import Fields, did_you_mean, pos
 class CrossChecks(LoadContext):
     """Checks that need every module loaded."""
 
+    def no_tracking_hint(self) -> str:
+        """How to give an item completion tracking (the course switch first, if it is off)."""
+        if not self.completion_tracking:
+            return (
+                "completion tracking is off for the whole course: set `completion: true` "
+                "in course.yaml"
+            )
+        return "give that item a completion mode (view, manual, grade or pass)"
+
     def check_idnumbers(self) -> None:
         for idnumber, refs in self.refs.items():
             if len(refs) < 2:
@@ -83,7 +92,7 @@ class CrossChecks(LoadContext):
                     p.column,
                     codes.BAD_RESTRICTION,
                     f'restriction: "{r.target}" has no completion tracking, so it can never be complete',
-                    "give that item a completion mode (view, manual, grade or pass)",
+                    self.no_tracking_hint(),
                 )
                 continue
             if r.section_index < len(out):
@@ -120,7 +129,7 @@ class CrossChecks(LoadContext):
                     node,
                     codes.BAD_REFERENCE,
                     f'course_completion: "{idnumber}" has no completion tracking',
-                    "give that item a completion mode (view, manual, grade or pass)",
+                    self.no_tracking_hint(),
                 )
                 continue
             out.append(idnumber)
