@@ -23,6 +23,9 @@ from lemma_pkg.diagnostics import Diagnostic, failed, summary_line
 from lemma_pkg.errors import ContentError, UsageError
 from lemma_pkg.mbz import DEFAULT_EPOCH, BackupSummary, preflight, write_backup
 
+# The mtime field of a ustar header is 11 octal digits (the year 2242).
+MAX_EPOCH = 8**11 - 1
+
 log = logging.getLogger("lemma.build")
 
 BACKUPS_DIR = "backups"
@@ -66,8 +69,12 @@ def source_epoch(root: Path) -> tuple[int, str]:
                 f"SOURCE_DATE_EPOCH={env!r} is not an integer",
                 hint="set it to a Unix time in seconds, e.g. $(git log -1 --format=%ct)",
             ) from exc
-        if value < 0:
-            raise UsageError("SOURCE_DATE_EPOCH must not be negative")
+        if not 0 <= value <= MAX_EPOCH:
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={value} is out of range: it must be between 0 and "
+                f"{MAX_EPOCH} (the largest time a tar header holds)",
+                hint="set it to a Unix time in seconds, e.g. $(git log -1 --format=%ct)",
+            )
         return value, "SOURCE_DATE_EPOCH"
     try:
         proc = subprocess.run(

@@ -235,3 +235,26 @@ def test_cli_build_sarif_keeps_stdout_one_document(project: Path, tmp_path: Path
     doc = json.loads(result.stdout)
     assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["MBZ001"]
     assert out.is_file()
+
+
+@pytest.mark.parametrize("value", ["-5", "99999999999999", "8589934592"])
+def test_source_date_epoch_out_of_range_is_a_usage_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """Before: a value too large for the tar header crashed with an internal error."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    result = CliRunner().invoke(main, ["--no-color", "build", str(project)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: SOURCE_DATE_EPOCH={value} is out of range: it must be between 0 and "
+        "8589934591 (the largest time a tar header holds)\n"
+        "  hint: set it to a Unix time in seconds, e.g. $(git log -1 --format=%ct)\n"
+    )
+    assert not (project / "backups").exists()
+
+
+def test_largest_source_date_epoch_builds(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "8589934591")
+    result = build_course(project)
+    assert result.epoch == 8589934591
+    assert inspect_file(result.backup.path).problems == []
