@@ -110,3 +110,62 @@ def test_group_visibility_is_validated(fake_moodle: FakeMoodle) -> None:
     )
     assert body["errorcode"] == "invalidparameter"
     assert body["debuginfo"] == "Invalid group visibility provided. Must be one of 0,1,2,3"
+
+
+def test_group_names_are_trimmed_and_hidden_groups_have_no_participation(
+    fake_moodle: FakeMoodle,
+) -> None:
+    # Real site: 'G1 ' is stored as 'G1' (so a later 'G1' is a duplicate); get_course_groups
+    # shows enrolmentkey null for a group created without one; visibility 2/3 turns
+    # participation off.
+    token = fake_moodle.admin_token
+    made = fake_moodle.call(
+        token,
+        "core_group_create_groups",
+        groups=[
+            {"courseid": 2, "name": "G1 ", "description": "", "idnumber": " g1 "},
+            {"courseid": 2, "name": "Hidden", "description": "", "visibility": 3},
+        ],
+    )
+    assert [(g["name"], g["idnumber"], g["enrolmentkey"], g["participation"]) for g in made] == [
+        ("G1", "g1", "", True),
+        ("Hidden", "", "", False),
+    ]
+    again = fake_moodle.call(
+        token, "core_group_create_groups", groups=[{"courseid": 2, "name": "G1", "description": ""}]
+    )
+    assert again["errorcode"] == "invalidparameter"
+    listed = fake_moodle.call(
+        fake_moodle.issue_token("admin", ["core_group_get_course_groups"]),
+        "core_group_get_course_groups",
+        courseid=2,
+    )
+    assert [(g["name"], g["enrolmentkey"]) for g in listed] == [("G1", None), ("Hidden", None)]
+
+
+def test_onlyactive_and_onlysuspended_together_is_a_coding_error(fake_moodle: FakeMoodle) -> None:
+    body = fake_moodle.call(
+        fake_moodle.admin_token,
+        "core_enrol_get_enrolled_users",
+        courseid=2,
+        options=[{"name": "onlyactive", "value": "1"}, {"name": "onlysuspended", "value": "1"}],
+    )
+    assert body == {
+        "exception": "core\\exception\\coding_exception",
+        "errorcode": "codingerror",
+        "message": "Coding error detected, it must be fixed by a programmer: Both onlyactive and "
+        "onlysuspended are set, this is probably not what you want!",
+    }
+
+
+def test_own_preferences_in_the_participant_list_end_with_lastloaded(
+    fake_moodle: FakeMoodle,
+) -> None:
+    token = fake_moodle.admin_token
+    fake_moodle.call(
+        token, "enrol_manual_enrol_users", enrolments=[{"roleid": 5, "userid": 2, "courseid": 2}]
+    )
+    users = fake_moodle.call(token, "core_enrol_get_enrolled_users", courseid=2)
+    admin = next(u for u in users if u["id"] == 2)
+    assert admin["preferences"][-1]["name"] == "_lastloaded"
+    assert isinstance(admin["preferences"][-1]["value"], int)

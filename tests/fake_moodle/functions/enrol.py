@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import invalid_parameter, invalid_user, missing_record, moodle_exception
+from ..errors import coding_error, invalid_parameter, invalid_user, missing_record, moodle_exception
 from ..params import Multiple, Params, Single, Value, clean_param, dflt, opt
 from ..registry import Call, wsfunction
 from ..state import CONTEXT_COURSE, ROLE_STUDENT, Record, State
@@ -289,7 +289,7 @@ def participant_details(
             {"name": name, "value": value}
             for (uid, name), value in state.preferences.items()
             if uid == user["id"]
-        ]
+        ] + [{"name": "_lastloaded", "value": state.now()}]
     courses = [
         {"id": c["id"], "fullname": c["fullname"], "shortname": c["shortname"]}
         for c in sorted(state.courses.values(), key=lambda c: c["id"])
@@ -359,6 +359,10 @@ def get_enrolled_users(call: Call, params: dict[str, Any]) -> list[dict[str, Any
         call.require_capability("moodle/role:review", ctxid)
     if onlyactive or onlysuspended:
         call.require_capability("moodle/course:enrolreview", ctxid)
+    if onlyactive and onlysuspended:  # get_enrolled_with_capabilities_join()
+        raise coding_error(
+            "Both onlyactive and onlysuspended are set, this is probably not what you want!"
+        )
     ids = state.enrolled_userids(courseid)
     if onlyactive:
         ids = [u for u in ids if state.is_enrolled(courseid, u, onlyactive=True)]

@@ -66,7 +66,11 @@ def create_groups(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             validate_format(g["descriptionformat"])
             if g["visibility"] not in (0, 1, 2, 3):
                 raise invalid_parameter("Invalid group visibility provided. Must be one of 0,1,2,3")
-            idnumber = g.get("idnumber", "")
+            # groups_create_group() trims the name (after the duplicate check above, which
+            # compares the untrimmed name) and the idnumber; hidden-membership groups get no
+            # participation.
+            name = g["name"].strip()
+            idnumber = g.get("idnumber", "").strip()
             if idnumber and any(
                 x["courseid"] == g["courseid"] and x["idnumber"] == idnumber
                 for x in state.groups.values()
@@ -77,17 +81,20 @@ def create_groups(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
             state.groups[gid] = {
                 "id": gid,
                 "courseid": g["courseid"],
-                "name": g["name"],
+                "name": name,
                 "description": g["description"],
                 "descriptionformat": g["descriptionformat"],
-                "enrolmentkey": g.get("enrolmentkey", ""),
+                "enrolmentkey": g.get("enrolmentkey"),  # NULL in the table when not given
                 "idnumber": idnumber,
                 "visibility": g["visibility"],
-                "participation": g["participation"],
+                "participation": g["participation"] and g["visibility"] in (0, 1),
                 "timecreated": now,
                 "timemodified": now,
             }
-            out.append(group_record(state.groups[gid]))
+            created = group_record(state.groups[gid])
+            if created["enrolmentkey"] is None:  # create_groups answers '' (not isset)
+                created["enrolmentkey"] = ""
+            out.append(created)
     return out
 
 
