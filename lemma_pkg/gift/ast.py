@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lemma_pkg.gift.php import TRIM_CHARS
 from lemma_pkg.gift.source import Block, DecodeError, Source
 
 Span = tuple[int, int]
@@ -134,14 +135,25 @@ class GiftBlock:
 
     def pos(self, offset: int) -> Position:
         """Source position of ``offset`` in :attr:`joined`."""
-        k = self.joined.count("\n", 0, max(offset, 0))
-        start = self.joined.rfind("\n", 0, max(offset, 0)) + 1
-        lines = self.block.lines
-        k = min(k, len(lines) - 1)
-        col = min(max(offset - start, 0), len(lines[k]))
-        li = self.block.line_indexes[k]
-        line, column, off = self.block.source.position(li, self.block.line_column(k) + col)
-        return Position(line, column, off)
+        joined = self.joined
+        o = offset if offset > 0 else 0
+        start = joined.rfind("\n", 0, o) + 1
+        k = joined.count("\n", 0, o) if start else 0
+        block = self.block
+        lines = block.lines
+        if k >= len(lines):
+            k = len(lines) - 1
+        col = offset - start
+        if col < 0:
+            col = 0
+        elif col > len(lines[k]):
+            col = len(lines[k])
+        li = block.line_indexes[k]
+        src = block.source
+        raw = src.lines[li]
+        column = len(raw) - len(raw.lstrip(TRIM_CHARS)) + col
+        off = src.line_offsets[li] + column + (1 if src.bom else 0)
+        return Position(li + 1, column + 1, off)
 
     def line_pos(self, k: int) -> Position:
         """Position of the start of block line ``k``."""

@@ -723,30 +723,36 @@ def _check_ordering(gb: GiftBlock, out: _Collector) -> None:
 
 def _check_separators(gb: GiftBlock, out: _Collector) -> None:
     """Unescaped ``=``/``~`` inside text or feedback (the answer list is split there)."""
+    span = gb.answer_span
+    if span is None:
+        return
     joined = gb.joined
-    answers = [a for a in gb.answers if a.sep is not None]
-    line_initial = 0
-    for a in answers:
-        sp = a.sep or 0
-        if sp == 0 or joined[sp - 1] == "\n":
-            line_initial += 1
+    a0 = span[0]
+    numerical = gb.qtype == "numerical"
+    line_initial = -1  # answers whose separator starts a line (counted when first needed)
     prev: Answer | None = None
     for a in gb.answers:
         s = a.sep
-        if s is not None and s > 0 and gb.answer_span is not None and s > gb.answer_span[0]:
+        if s is not None and s > 0 and s > a0:
             before = joined[s - 1]
             ch = joined[s]
             mid_word = before not in _WS and before not in "}{" and ch in "=~"
-            if gb.qtype == "numerical" and (ch == "~" or s == gb.answer_span[0] + 1):
+            if numerical and (ch == "~" or s == a0 + 1):
                 mid_word = False  # {#=1..5} and the {#5~} catch-all are fine
-            after_feedback = (
+            after_feedback = False
+            if (
                 prev is not None
                 and prev.feedback is not None
                 and prev.feedback.text != ""
-                and line_initial >= 2
                 and before != "\n"
-                and "\n" not in joined[prev.span[0] : s]
-            )
+            ):
+                if line_initial < 0:
+                    line_initial = 0
+                    for b in gb.answers:
+                        sp = b.sep
+                        if sp is not None and (sp == 0 or joined[sp - 1] == "\n"):
+                            line_initial += 1
+                after_feedback = line_initial >= 2 and "\n" not in joined[prev.span[0] : s]
             if mid_word or after_feedback:
                 what = (
                     "feedback"

@@ -94,6 +94,8 @@ def _esc_sub(m: re.Match[str]) -> str:
 
 def moodle_pre(s: str) -> str:
     """``qformat_gift::escapedchar_pre`` exactly."""
+    if "\\" not in s and "&&" not in s:  # nothing to replace
+        return s
     s = s.replace("\\\\", "&&092;")
     for a, b in _M_PRE:
         s = s.replace(a, b)
@@ -272,6 +274,31 @@ class _Reader:
     ) -> tuple[TextPart, TextPart | None]:
         """``commentparser``: text before the first ``#`` and feedback after it."""
         h = answer.find("#")
+        if not self.exact and SENT not in answer and "&&" not in answer:
+            # text_with_format's no-tag path, inlined (no escapes, no '[format]')
+            if h == -1:
+                t = answer.strip(TRIM)
+                if t[:1] != "[":
+                    s = offset + (
+                        (answer.find(t[:1]) if t else len(answer)) if len(t) != len(answer) else 0
+                    )
+                    return TextPart(t, (s, s + len(t)), fmt, None), None
+            else:
+                a = answer[:h]
+                ta = a.strip(TRIM)
+                f = answer[h + 1 :]
+                tf = f.strip(TRIM)
+                if ta[:1] != "[" and tf[:1] != "[":
+                    s = offset + ((a.find(ta[:1]) if ta else len(a)) if len(ta) != len(a) else 0)
+                    sf = (
+                        offset
+                        + h
+                        + 1
+                        + ((f.find(tf[:1]) if tf else len(f)) if len(tf) != len(f) else 0)
+                    )
+                    return TextPart(ta, (s, s + len(ta)), fmt, None), TextPart(
+                        tf, (sf, sf + len(tf)), fmt, None
+                    )
         if h == -1:
             t = answer.strip(TRIM)
             lead = (answer.find(t[:1]) if t else len(answer)) if len(t) != len(answer) else 0
@@ -294,6 +321,11 @@ class _Reader:
         wstr = rest[:end]
         ans.weight = self.fin(wstr)
         ans.weight_span = (offset, offset + end + 2)
+        digits = wstr[1:] if wstr[:1] == "-" else wstr
+        if digits.isdigit() and digits.isascii() and len(digits) < 16:
+            # php.div on a small integer string, without the number parsing
+            x = int(wstr)
+            return rest[end + 1 :], (x // 100 if x % 100 == 0 else x / 100)
         try:
             w = php.div(wstr, 100)
         except PhpTypeError:
