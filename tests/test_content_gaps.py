@@ -67,3 +67,21 @@ def test_completion_off_for_the_course_says_where_to_turn_it_on(course: Path) ->
         + f'{M2_YAML}:5:14: error[LEM021]: restriction: "01-basics/what-is-mlm" has no '
         "completion tracking, so it can never be complete\n" + hint
     )
+
+
+def test_misspelt_key_of_a_variant_without_package_gets_a_did_you_mean(course: Path) -> None:
+    """Before: only "package is missing" was reported, not the misspelt key beside it."""
+    _edit(
+        course,
+        M2_YAML,
+        "{package: R, page: practicals/r.md}",
+        "{packge: R, page: practicals/r.md}",
+    )
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f'{M2_YAML}:11:9: error[LEM003]: variant: required key "package" is missing\n'
+        '  hint: add "package: ..."\n'
+        f'{M2_YAML}:11:10: error[LEM004]: variant: unknown key "packge"\n'
+        '  hint: did you mean "package"?\n'
+    )

@@ -579,6 +579,9 @@ class ItemReaders(LoadContext):
                 path = self._path(vf, "page", folder, "lesson", "the module folder")
                 if package is not None:
                     variants.append((package, path, vf, child))
+                else:  # still report misspelt keys ("packge") with a did-you-mean
+                    vf.text("idnumber")
+                    vf.finish(("package", "page", "idnumber"))
         elif name_node is not None:
             vdir = (folder / name).resolve()
             if not vdir.is_dir():
