@@ -169,3 +169,45 @@ def test_own_preferences_in_the_participant_list_end_with_lastloaded(
     admin = next(u for u in users if u["id"] == 2)
     assert admin["preferences"][-1]["name"] == "_lastloaded"
     assert isinstance(admin["preferences"][-1]["value"], int)
+
+
+def _upload(fake: FakeMoodle, fields: list[tuple[str, str]], files: list[Any]) -> Any:
+    import requests
+
+    resp = requests.post(
+        fake.upload_url, data=[("token", fake.admin_token), *fields], files=files, timeout=30
+    )
+    assert resp.status_code == 200
+    return resp.json()
+
+
+def test_upload_part_without_a_filename_is_upload_error_no_file(fake_moodle: FakeMoodle) -> None:
+    # PHP marks the part UPLOAD_ERR_NO_FILE, with or without content.
+    for data in (b"", b"a"):
+        body = _upload(fake_moodle, [], [("file_1", ("", data))])
+        assert body == {
+            "error": "No file was uploaded.",
+            "errorcode": "upload_error_no_file",
+            "stacktrace": None,
+            "debuginfo": None,
+            "reproductionlink": None,
+        }
+
+
+@pytest.mark.parametrize("filepath", ["abc", "/a", "a/", ""])
+def test_upload_into_an_invalid_folder_is_storedfileproblem(
+    fake_moodle: FakeMoodle, filepath: str
+) -> None:
+    body = _upload(fake_moodle, [("filepath", filepath)], [("file_1", ("a.txt", b"x"))])
+    assert body == {
+        "error": "Unknown exception related to local files (Invalid file path)",
+        "errorcode": "storedfileproblem",
+        "stacktrace": None,
+        "debuginfo": None,
+        "reproductionlink": None,
+    }
+    assert not [f for f in fake_moodle.state.files if f["filename"] == "a.txt"]
+    # PARAM_PATH cleaning first: '/../x/' becomes '/x/' and is fine; no files is an empty list.
+    ok = _upload(fake_moodle, [("filepath", "/../x/")], [("file_1", ("b.txt", b"x"))])
+    assert ok[0]["filepath"] == "/x/"
+    assert _upload(fake_moodle, [("filepath", filepath)], []) == []

@@ -137,3 +137,19 @@ def test_upload_retry_log_names_the_endpoint_once(
     retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert len(retries) == 1
     assert retries[0].count("webservice/upload.php") == 1, retries[0]
+
+
+@pytest.mark.parametrize("filepath", ["backups/", "/backups", ""])
+def test_bad_draft_folder_is_refused_before_sending(fake_moodle: FakeMoodle, filepath: str) -> None:
+    with client_for(fake_moodle) as client:
+        with pytest.raises(E.UploadError) as info:
+            upload_files(client, [FilePart("a.txt", data=b"a")], filepath=filepath)
+        assert client.requests_sent == 0
+    assert "must start and end with '/'" in info.value.message
+
+
+def test_file_without_a_name_is_refused_before_sending(fake_moodle: FakeMoodle) -> None:
+    with client_for(fake_moodle) as client:
+        with pytest.raises(E.UploadError):
+            upload_files(client, [FilePart("", data=b"a")])
+        assert client.requests_sent == 0

@@ -258,7 +258,18 @@ def upload_files(
     :attr:`UploadResult.rejected`.
     """
     parts = [f if isinstance(f, FilePart) else FilePart.from_path(f) for f in files]
+    if not (filepath.startswith("/") and filepath.endswith("/")):
+        # Moodle stores nothing and answers storedfileproblem "Invalid file path".
+        raise UploadError(
+            f"cannot upload into the draft folder {filepath!r}: it must start and end with '/'",
+            "give a folder such as '/' or '/backups/'",
+        )
     for part in parts:
+        if not part.filename:
+            # PHP treats a file part without a name as "no file" (upload_error_no_file).
+            raise UploadError(
+                "cannot upload a file without a name", "give every FilePart a filename"
+            )
         if part.path is not None and not os.path.isfile(part.path):
             raise UploadError(f"cannot upload {part.path}: no such file")
     data = client.upload_raw(parts, filepath=filepath, itemid=itemid, progress=progress)

@@ -13,6 +13,8 @@ class UploadedFile:
     filename: str
     content_type: str
     data: bytes
+    #: PHP's $_FILES[...]['error']: 4 (UPLOAD_ERR_NO_FILE) for a part with an empty filename.
+    error: int = 0
 
     @property
     def size(self) -> int:
@@ -58,11 +60,13 @@ def parse_multipart(
         file_m = re.search(r'filename="([^"]*)"', disp)
         if file_m is not None:
             filename = file_m.group(1)
-            if filename == "" and not data:
-                continue  # an empty file input: PHP reports UPLOAD_ERR_NO_FILE; skip it here
             files.append(
                 UploadedFile(
-                    name, filename, headers.get("content-type", "application/octet-stream"), data
+                    name,
+                    filename,
+                    headers.get("content-type", "application/octet-stream"),
+                    data,
+                    error=4 if filename == "" else 0,  # PHP: UPLOAD_ERR_NO_FILE
                 )
             )
         else:

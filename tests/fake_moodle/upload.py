@@ -61,7 +61,7 @@ def handle_upload(
     form = dict(fields)
     try:
         with state.lock:
-            filepath = clean_param(form.get("filepath", "/"), "path") or "/"
+            filepath = clean_param(form.get("filepath", "/"), "path")  # "" stays "" (invalid)
             itemid_raw = form.get("itemid", "0")
             itemid = clean_param(itemid_raw, "int")
             if "token" not in form:
@@ -81,6 +81,8 @@ def handle_upload(
             accepted: list[tuple[dict[str, Any], UploadedFile]] = []
             totalsize = 0
             for up in files:
+                if up.error == 4:
+                    raise moodle_exception("upload_error_no_file", "No file was uploaded.")
                 if up.size > state.config.upload_max_filesize:
                     raise moodle_exception(
                         "upload_error_ini_size", "The file is larger than the maximum size allowed."
@@ -136,6 +138,13 @@ def handle_upload(
                     entry["error"] = f"File name already exists: {name}"
                     results.append(entry)
                     continue
+                if not (filepath.startswith("/") and filepath.endswith("/")):
+                    # file_storage::create_file_from_pathname(); files stored before stay.
+                    raise MoodleError(
+                        "file_exception",
+                        "storedfileproblem",
+                        "Unknown exception related to local files (Invalid file path)",
+                    )
                 record = {
                     "component": "user",
                     "contextid": ctxid,
