@@ -359,6 +359,18 @@ CASES = [
         "url must be an absolute http(s) URL, not 'example.org/video'",
     ),
     Case(
+        "unknown-licence",
+        edit(COURSE, "licence: CC-BY-NC-4.0", "licence: CC-BY-NC-40"),
+        COURSE,
+        9,
+        10,
+        codes.UNKNOWN_LICENCE,
+        'licence "CC-BY-NC-40" is not one Moodle 4.5 knows; the backup would mark the course '
+        "files as 'unknown' licence",
+        'did you mean "CC-BY-NC-4.0"?',
+        Severity.WARNING,
+    ),
+    Case(
         "broken-image",
         edit(f"{M1}/concepts.md", "(images/figure1.png)", "(images/figure2.png)"),
         f"{M1}/concepts.md",

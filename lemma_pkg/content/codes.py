@@ -129,6 +129,16 @@ BAD_URL = _rule(
     "LEM026", "bad-url", E, "A `url` item or course `url` is not an absolute http(s) URL."
 )
 
+UNKNOWN_LICENCE = _rule(
+    "LEM027",
+    "unknown-licence",
+    W,
+    "The course `licence` is not an SPDX id of a licence Moodle 4.5 ships; the backup marks "
+    "its files with Moodle's 'unknown' licence and the summary shows the text unlinked.",
+    "Use one of CC-BY-4.0, CC-BY-SA-4.0, CC-BY-ND-4.0, CC-BY-NC-4.0, CC-BY-NC-SA-4.0, "
+    "CC-BY-NC-ND-4.0, CC0-1.0.",
+)
+
 # Markdown links and assets
 BROKEN_LINK = _rule(
     "LEM030",

@@ -85,6 +85,21 @@ def load_course(root: Path) -> LoadResult:
 class _Loader(ItemReaders, CrossChecks):
     """Reads course.yaml and each module; items and cross-checks come from the bases."""
 
+    def check_licence(self, f: Fields, licence: str) -> None:
+        """Warn about a licence Moodle does not know (the backup would say 'unknown')."""
+        from lemma_pkg.mbz.writer import LICENCES
+
+        known = sorted(LICENCES)
+        if licence.upper() in LICENCES or licence in LICENCES or not f.has("licence"):
+            return
+        f.warning(
+            f.raw("licence") or f.node,
+            codes.UNKNOWN_LICENCE,
+            f'licence "{licence}" is not one Moodle 4.5 knows; the backup would mark the '
+            "course files as 'unknown' licence",
+            did_you_mean(licence, known) or f"use one of {', '.join(known)}",
+        )
+
     def load(self) -> LoadResult:
         course_path = self.content / COURSE_FILE
         node, disp = self.read_yaml(course_path)
@@ -121,6 +136,7 @@ class _Loader(ItemReaders, CrossChecks):
         fmt = f.choice("format", ("topics",), "topics") or "topics"
         language = f.text("language", default="en") or "en"
         licence = f.text("licence", default="CC-BY-NC-4.0") or "CC-BY-NC-4.0"
+        self.check_licence(f, licence)
         authors = [a for a, _ in f.str_list("authors", required=True) or []]
         year = f.integer("year", startdate.year if startdate else None)
         url = f.text("url", default="") or ""
