@@ -140,3 +140,15 @@ def test_quiet_inspect(course: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == ""
     assert "sections: 3" in result.stdout
+
+
+def test_verbose_adds_detail(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: -v printed exactly what the default printed."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    plain = CliRunner().invoke(main, ["--no-color", "build", "--out", "o.mbz", "."])
+    verbose = CliRunner().invoke(main, ["--no-color", "-v", "build", "--out", "o.mbz", "."])
+    assert plain.exit_code == verbose.exit_code == 0
+    detail = "building o.mbz with epoch 1767225600 (SOURCE_DATE_EPOCH)\n"
+    assert detail not in plain.stderr
+    assert verbose.stderr.startswith(detail)
+    assert verbose.stderr[len(detail) :] == plain.stderr

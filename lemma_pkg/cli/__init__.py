@@ -108,10 +108,9 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def setup_logging(verbosity: int, color: bool | None) -> None:
-    """-q: errors only; default: warnings and info; -v: more info; -vv: debug (HTTP traces)."""
-    level = {-1: logging.ERROR, 0: logging.INFO, 1: logging.INFO}.get(
-        max(-1, min(verbosity, 2)), logging.DEBUG
-    )
+    """-q: errors only; default: warnings and info; -v: details (debug, but no HTTP
+    traces); -vv: everything, HTTP traces included."""
+    level = {-1: logging.ERROR, 0: logging.INFO}.get(max(-1, min(verbosity, 2)), logging.DEBUG)
     logger = logging.getLogger("lemma")
     logger.handlers.clear()
     handler = _StderrHandler(color)
@@ -119,12 +118,19 @@ def setup_logging(verbosity: int, color: bool | None) -> None:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
+    # HTTP traces only with -vv (NOTSET: follow "lemma").
+    logging.getLogger("lemma.moodle.http").setLevel(
+        logging.INFO if verbosity == 1 else logging.NOTSET
+    )
 
 
 @click.group(cls=LemmaGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="lemma")
 @click.option(
-    "-v", "--verbose", count=True, help="More output on stderr (-vv: debug and HTTP traces)."
+    "-v",
+    "--verbose",
+    count=True,
+    help="More output on stderr (-v: details, -vv: also HTTP traces).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option(
