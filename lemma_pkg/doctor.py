@@ -19,6 +19,7 @@ from lemma_pkg.moodle.errors import (
     MoodleAuthError,
     MoodleConfigError,
     MoodleError,
+    TLSError,
 )
 from lemma_pkg.moodle.functions import (
     COMPANION_PREFIX,
@@ -360,6 +361,10 @@ def run_doctor(
     with client:
         try:
             info = get_site_info(client)
+        except TLSError as exc:  # no secure connection: the site was not reached
+            report.unreachable = True
+            report.checks.append(Check("reachable", Status.FAIL, exc.message, exc.hint or ""))
+            return report
         except MoodleConfigError as exc:  # bad token, WS disabled, wrong path, ...
             report.checks.append(Check("reachable", Status.OK, f"{client.url} answers"))
             name = "token" if isinstance(exc, MoodleAuthError) else "web services"

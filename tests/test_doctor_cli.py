@@ -279,3 +279,11 @@ def test_backup_without_an_upload_limit_is_named(fake_moodle: FakeMoodle, tmp_pa
         "  no upload size limit for this user: the backup course.mbz (2.0 KB) fits "
         "(the web server's PHP post_max_size still applies)"
     )
+
+
+def test_https_to_a_plain_http_site_is_unreachable(fake_moodle: FakeMoodle, tmp_path: Path) -> None:
+    url = fake_moodle.url.replace("http://", "https://")
+    result = doctor(fake_moodle, tmp_path, url=url)
+    assert result.exit_code == 4
+    assert line(result, "reachable").startswith("FAIL  reachable")
+    assert "TLS handshake" in line(result, "reachable")

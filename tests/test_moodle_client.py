@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -458,3 +460,55 @@ def test_database_error_on_a_write_keeps_moodles_hint(fake_moodle: FakeMoodle) -
         assert client.requests_sent == 1
     assert info.value.errorcode == "dmlwriteexception"
     assert "enable debugging to see why" in (info.value.hint or "")
+
+
+def test_https_to_a_plain_http_port_is_a_tls_error_not_retried(fake_moodle: FakeMoodle) -> None:
+    https_url = fake_moodle.url.replace("http://", "https://")
+    with MoodleClient(https_url, fake_moodle.admin_token, retry=FAST) as client:
+        with pytest.raises(E.TLSError) as info:
+            client.call("core_webservice_get_site_info")
+        assert client.requests_sent == 1
+    assert info.value.exit_code == 3
+    assert "TLS handshake" in info.value.message
+    assert "really serves https" in (info.value.hint or "")
+
+
+@pytest.fixture
+def self_signed_site(tmp_path: Path) -> Iterator[str]:
+    """An https server on 127.0.0.1 with a self-signed certificate (made by openssl)."""
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_untrusted_certificate_says_how_to_trust_it(self_signed_site: str) -> None:
+    with MoodleClient(self_signed_site, "0123456789abcdef0123456789abcdef", retry=FAST) as client:
+        with pytest.raises(E.TLSError) as info:
+            client.call("core_webservice_get_site_info")
+        assert client.requests_sent == 1
+    assert "certificate" in info.value.message and "not trusted" in info.value.message
+    assert "REQUESTS_CA_BUNDLE" in (info.value.hint or "")

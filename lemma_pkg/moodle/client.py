@@ -33,6 +33,7 @@ from lemma_pkg.moodle.errors import (
     MoodleError,
     OutcomeUnknownError,
     RequestTimeoutError,
+    TLSError,
     TruncatedRequestError,
     error_from_envelope,
     error_from_http,
@@ -270,6 +271,23 @@ class MoodleClient:
                 "the site is slow or overloaded; try again later",
                 wsfunction=wsfunction,
             )
+            raise err from _scrub(exc, self)
+        except requests.exceptions.SSLError as exc:
+            reason = self._redact(str(exc))
+            if "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason:
+                err = TLSError(
+                    f"{what}: the TLS certificate of {self.url} is not trusted",
+                    "if the site uses a private certificate authority, set REQUESTS_CA_BUNDLE "
+                    "to a file with its certificate (lemma never turns certificate checks off)",
+                    wsfunction=wsfunction,
+                )
+            else:
+                err = TLSError(
+                    f"{what}: the TLS handshake with {self.url} failed",
+                    "check that the address really serves https (that port may be plain "
+                    "http, or a proxy is in the way)",
+                    wsfunction=wsfunction,
+                )
             raise err from _scrub(exc, self)
         except requests.exceptions.RequestException as exc:
             not_sent = _not_sent(exc)

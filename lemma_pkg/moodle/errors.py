@@ -115,6 +115,13 @@ class EnrolmentSetupError(MoodleConfigError):
     """``wsnoinstance``, ``wsusercannotassign``, ``wscannotenrol``, ``wscannotunenrol``."""
 
 
+class TLSError(MoodleConfigError):
+    """The TLS handshake failed: an untrusted certificate, or no https on that address. Never
+    retried; nothing was sent."""
+
+    executed = False
+
+
 class InsecureURLError(ConfigError):
     """A URL that is not HTTPS (allowed only for loopback addresses, on request)."""
 
