@@ -5,7 +5,8 @@ Generates seeded files of 20,000 and 100,000 questions mixing every question typ
 (single/multi-answer multiple choice, true/false, short answer, numerical n:t and a..b,
 matching, missing word, essay, description, ordering; titles, a $CATEGORY every 500
 questions, an [id:]/[tag:] comment every 7th question), then times a full parse + lint in
-a fresh process (wall time and peak RSS). When node/npm are available it also installs
+a fresh process (wall time and peak RSS, and the peak RSS of the lint worker process that
+files of 2,000+ blocks are split with). When node/npm are available it also installs
 gift-pegjs into a cache folder outside the repository and times it on the same files.
 
   scripts/bench_gift.py [--sizes 20000,100000] [--no-pegjs] [--keep DIR]
@@ -84,7 +85,8 @@ t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "parse": t2 - t1, "parse_lint": t3 - t1,
                   "lint_only": t3 - t2, "questions": len(doc.raw_blocks),
                   "diagnostics": len(diags),
-                  "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_maxrss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 PEG_CHILD = r"""
@@ -158,7 +160,8 @@ def main() -> int:
         best = min(runs, key=lambda r: r["parse_lint"])
         print(f"{n:>7} questions ({size:.1f} MB): lemma parse+lint {best['parse_lint']:.3f} s "
               f"(parse {best['parse']:.3f} s, lint {best['lint_only']:.3f} s), wall {best['wall']:.3f} s, "
-              f"peak RSS {best['maxrss_mib']:.0f} MiB, {best['questions']} blocks, "
+              f"peak RSS {best['maxrss_mib']:.0f} MiB (forked lint worker {best['worker_maxrss_mib']:.0f} MiB), "
+              f"{best['questions']} blocks, "
               f"{best['diagnostics']} diagnostics")  # fmt: skip
         if cache is not None:
             peg = [r for r in (run_pegjs(cache, path) for _ in range(args.repeat)) if r]

@@ -15,7 +15,12 @@ comments alone, the next question), ``// lemma: disable-next-line=…`` and
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
+import signal
+import sys
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,22 +93,36 @@ def percent(fraction: float) -> str:
     return f"{fraction * 100:.5f}".rstrip("0").rstrip(".")
 
 
+# (code, line, column, message, hint or "", block index or -1): what a diagnostic becomes
+_Item = tuple[str, int, int, str, str, int]
+# what the in-order pass needs from a block: (block index, event, payload...)
+_Event = tuple[int, str, str, int, int, int]
+
+
 class _Collector:
-    """Diagnostics of one file, with what disable comments need to filter them."""
+    """Diagnostics of one file as plain tuples, with the block they come from (for
+    disable comments); :class:`Diagnostic` objects are made for the ones that are kept."""
 
     def __init__(self, display: str) -> None:
         self.display = display
-        self.items: list[tuple[Diagnostic, int]] = []  # (diagnostic, block index or -1)
+        self.items: list[_Item] = []
         self.block = -1
 
     def add(self, code: str, pos: Position | tuple[int, int], message: str, hint: str = "") -> None:
-        rule = RULES_BY_CODE[code]
         if isinstance(pos, Position):
-            line, col = pos.line, pos.column
+            self.items.append((code, pos.line, pos.column, message, hint, self.block))
         else:
-            line, col = pos
-        d = Diagnostic(self.display, line, col, rule.severity, code, message, hint or rule.hint)
-        self.items.append((d, self.block))
+            self.items.append((code, pos[0], pos[1], message, hint, self.block))
+
+    def diagnostics(self, items: Iterable[_Item]) -> list[Diagnostic]:
+        display = self.display
+        out = []
+        for code, line, col, message, hint, _ in items:
+            rule = RULES_BY_CODE[code]
+            out.append(
+                Diagnostic(display, line, col, rule.severity, code, message, hint or rule.hint)
+            )
+        return out
 
 
 def _codes(spec: str) -> set[str]:
@@ -120,22 +139,32 @@ def _codes(spec: str) -> set[str]:
     return out
 
 
+#: Files with at least this many blocks are linted by two processes (see :func:`_scan_forked`).
+PARALLEL_MIN_BLOCKS: Final = 2000
+
+
 def lint_document(
     doc: GiftDocument,
     display: str,
     config: LintConfig | None = None,
     data: bytes | None = None,
+    jobs: int | None = None,
 ) -> list[Diagnostic]:
-    """Every diagnostic for a parsed document, sorted, disable comments applied."""
+    """Every diagnostic for a parsed document, sorted, disable comments applied.
+
+    ``jobs``: 1 lints in this process; 2 splits the blocks with a forked worker process
+    (Linux, no other threads running; the result is the same); ``None`` (default) uses
+    2 for files of :data:`PARALLEL_MIN_BLOCKS` blocks or more on a machine with 2+ CPUs.
+    """
     with gc_paused():
-        return _lint(doc, display, config or LintConfig())
+        return _lint(doc, display, config or LintConfig(), jobs)
 
 
-def _lint(doc: GiftDocument, display: str, cfg: LintConfig) -> list[Diagnostic]:
+def _lint(doc: GiftDocument, display: str, cfg: LintConfig, jobs: int | None) -> list[Diagnostic]:
     out = _Collector(display)
     if doc.read_error is not None:
         out.add("GIFT002", (0, 0), f"cannot read the file: {doc.read_error}")
-        return [d for d, _ in out.items]
+        return out.diagnostics(out.items)
     if doc.decode_error is not None:
         e = doc.decode_error
         out.add(
@@ -143,81 +172,175 @@ def _lint(doc: GiftDocument, display: str, cfg: LintConfig) -> list[Diagnostic]:
             (e.line, e.column),
             f"the file is not UTF-8: {e.reason}; Moodle refuses the whole file",
         )
-        return [d for d, _ in out.items]
+        return out.diagnostics(out.items)
     src = doc.source
     assert src is not None
-    directives = _Directives()
     _file_checks(src, out)
+    n = len(doc.raw_blocks)
+    if jobs is None:
+        jobs = 2 if n >= PARALLEL_MIN_BLOCKS and (os.cpu_count() or 1) >= 2 else 1
+    scanned = _scan_forked(doc, cfg, n) if jobs >= 2 and n >= 2 else None
+    if scanned is None:
+        scanned = _scan_blocks(doc, cfg, 0, n)
+    items, kinds, events = scanned
+    out.items.extend(items)
+    # the in-order part: categories, duplicate ids, disable comments
+    directives = _Directives()
     category = ""
     ids: dict[tuple[str, str], int] = {}
-    for i, gb in enumerate(doc.iter_blocks()):
-        out.block = i
-        _directives_of(gb, i, directives)
-        if gb.kind == "skipped":
-            continue
-        if gb.kind == "category":
-            category = gb.category or ""
-            _check_category(gb, out)
-            continue
-        _check_block(gb, out, cfg)
-        if gb.idnumber and gb.kind == "question":
-            key = (category, gb.idnumber)
+    for i, what, a, line, col, extra in events:
+        if what == "category":
+            category = a
+        elif what == "id":
+            key = (category, a)
             if key in ids:
+                out.block = i
                 out.add(
                     "GIFT019",
-                    _comment_pos(gb, "[id:"),
-                    f"id {gb.idnumber!r} is already used on line {ids[key]} in this category; "
+                    (line, col),
+                    f"id {a!r} is already used on line {ids[key]} in this category; "
                     "Moodle drops the second one",
                 )
             else:
-                ids[key] = gb.first_line
-        _check_comments(gb, out)
+                ids[key] = extra
+        elif what == "disable-file":
+            directives.file_off |= _codes(a)
+        elif what == "disable-next-line":
+            directives.line_off.setdefault(line, set()).update(_codes(a))
+        elif kinds[i] == "skipped":  # disable on comments alone: the next question
+            j = i + 1
+            while j < n and kinds[j] == "skipped":
+                j += 1
+            if j < n:
+                directives.block_off.setdefault(j, set()).update(_codes(a))
+        else:
+            directives.block_off.setdefault(i, set()).update(_codes(a))
     disabled = _codes(" ".join(cfg.disabled)) | directives.file_off
     block_off, line_off = directives.block_off, directives.line_off
-    result = []
-    for d, bi in out.items:
-        if d.code in disabled:
-            continue
-        if bi >= 0 and d.code in block_off.get(bi, ()):
-            continue
-        if d.code in line_off.get(d.line, ()):
-            continue
-        result.append(d)
+    kept = out.items
+    if disabled or block_off or line_off:
+        kept = [
+            it
+            for it in out.items
+            if it[0] not in disabled
+            and not (it[5] >= 0 and it[0] in block_off.get(it[5], ()))
+            and it[0] not in line_off.get(it[1], ())
+        ]
+    result = out.diagnostics(kept)
     result.sort(key=Diagnostic.sort_key)
     return result
 
 
+def _scan_blocks(
+    doc: GiftDocument, cfg: LintConfig, lo: int, hi: int
+) -> tuple[list[_Item], list[str], list[_Event]]:
+    """Read and check blocks ``lo`` to ``hi``: their diagnostics, their kinds and the events
+    the in-order pass needs (categories, ids, disable comments)."""
+    out = _Collector("")
+    kinds: list[str] = []
+    events: list[_Event] = []
+    blocks: Iterable[GiftBlock]
+    if doc._blocks is not None:
+        blocks = doc._blocks[lo:hi]
+    else:
+        from lemma_pkg.gift.reader import read_block
+
+        blocks = map(read_block, doc.raw_blocks[lo:hi])
+    for i, gb in enumerate(blocks, lo):
+        out.block = i
+        kind = gb.kind
+        kinds.append(kind)
+        if gb.comments:
+            _directive_events(gb, i, events)
+        if kind == "skipped":
+            continue
+        if kind == "category":
+            events.append((i, "category", gb.category or "", 0, 0, 0))
+            _check_category(gb, out)
+            continue
+        _check_block(gb, out, cfg)
+        if gb.idnumber and kind == "question":
+            p = _comment_pos(gb, "[id:")
+            events.append((i, "id", gb.idnumber, p.line, p.column, gb.first_line))
+        _check_comments(gb, out)
+    return out.items, kinds, events
+
+
+def _scan_forked(
+    doc: GiftDocument, cfg: LintConfig, n: int
+) -> tuple[list[_Item], list[str], list[_Event]] | None:
+    """:func:`_scan_blocks` over all blocks, the second half in a forked child process.
+
+    Only where ``fork`` is safe (Linux, this thread alone); None otherwise. The child sends
+    its result back through a pipe (``marshal``: tuples of str and int); if it fails for
+    any reason its half is scanned here, so the result never depends on the child.
+    """
+    if sys.platform != "linux" or threading.active_count() != 1:
+        return None
+    mid = n // 2
+    try:
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # the child: scan, send, exit without running any cleanup of the parent
+        code = 1
+        try:
+            os.close(rfd)
+            payload = marshal.dumps(_scan_blocks(doc, cfg, mid, n))
+            with os.fdopen(wfd, "wb") as pipe:
+                pipe.write(payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    reaped = False
+    try:
+        first = _scan_blocks(doc, cfg, 0, mid)
+        with os.fdopen(rfd, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        second: tuple[list[_Item], list[str], list[_Event]] | None = None
+        if status == 0 and payload:
+            try:
+                second = marshal.loads(payload)
+            except (EOFError, ValueError, TypeError):
+                second = None
+        if second is None:
+            second = _scan_blocks(doc, cfg, mid, n)
+    finally:
+        if not reaped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+    return first[0] + second[0], first[1] + second[1], first[2] + second[2]
+
+
 class _Directives:
-    """``// lemma: disable…`` comments seen so far."""
+    """``// lemma: disable…`` comments of the file."""
 
     def __init__(self) -> None:
         self.file_off: set[str] = set()
         self.block_off: dict[int, set[str]] = {}
         self.line_off: dict[int, set[str]] = {}
-        self.pending: set[str] = set()
 
 
-def _directives_of(gb: GiftBlock, i: int, d: _Directives) -> None:
-    if d.pending and gb.kind != "skipped":
-        d.block_off.setdefault(i, set()).update(d.pending)
-        d.pending = set()
+def _directive_events(gb: GiftBlock, i: int, events: list[_Event]) -> None:
     for k, c in gb.comments:
         if "lemma:" not in c:
             continue
         m = _DIRECTIVE_RE.match(c)
         if m is None:
             continue
-        codes = _codes(m.group(2))
-        if m.group(1) == "disable-file":
-            d.file_off |= codes
-        elif m.group(1) == "disable-next-line":
+        which = m.group(1)
+        nxt = 0
+        if which == "disable-next-line":
             line = gb.block.line_indexes[k] + 1
             nxt = gb.block.line_indexes[k + 1] + 1 if k + 1 < len(gb.block.lines) else line + 1
-            d.line_off.setdefault(nxt, set()).update(codes)
-        elif gb.kind == "skipped":
-            d.pending |= codes
-        else:
-            d.block_off.setdefault(i, set()).update(codes)
+        events.append((i, which, m.group(2), nxt, 0, 0))
 
 
 # --------------------------------------------------------------------------- the file
