@@ -85,3 +85,31 @@ def test_misspelt_key_of_a_variant_without_package_gets_a_did_you_mean(course: P
         f'{M2_YAML}:11:10: error[LEM004]: variant: unknown key "packge"\n'
         '  hint: did you mean "package"?\n'
     )
+
+
+def test_paths_outside_the_project_come_with_a_hint(course: Path) -> None:
+    """Before: LEM033 for module folders and item files had no hint."""
+    _edit(
+        course,
+        "content_src/modules/01-basics/module.yaml",
+        "  - file: data/tutorial.csv",
+        "  - file: ../../../../outside.csv",
+    )
+    _edit(
+        course,
+        "content_src/course.yaml",
+        "  - modules/02-practice\n",
+        "  - modules/02-practice\n  - ../../elsewhere\n",
+    )
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    assert (
+        'content_src/course.yaml:20:5: error[LEM033]: module folder "../../elsewhere" is '
+        "outside the project\n"
+        "  hint: move the module into content_src/modules/ and list it as modules/NN-name\n"
+    ) in result.stdout
+    assert (
+        "content_src/modules/01-basics/module.yaml:11:11: error[LEM033]: data file "
+        '"../../../../outside.csv" is outside the project\n'
+        "  hint: copy the file into the project; paths are relative to the module folder\n"
+    ) in result.stdout

@@ -180,7 +180,12 @@ class LoadContext:
             return None
         target = (base / rel).resolve()
         if not target.is_relative_to(self.root):
-            f.error(node, codes.OUTSIDE_PROJECT, f'{what} "{rel}" is outside the project')
+            f.error(
+                node,
+                codes.OUTSIDE_PROJECT,
+                f'{what} "{rel}" is outside the project',
+                f"copy the file into the project; paths are relative to {hint_base}",
+            )
             return None
         if not target.is_file():
             parent = target.parent

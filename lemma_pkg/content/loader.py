@@ -237,7 +237,10 @@ class _Loader(ItemReaders, CrossChecks):
     ) -> Section | None:
         if not folder.is_relative_to(self.root):
             course_fields.error(
-                list_node, codes.OUTSIDE_PROJECT, f'module folder "{rel}" is outside the project'
+                list_node,
+                codes.OUTSIDE_PROJECT,
+                f'module folder "{rel}" is outside the project',
+                "move the module into content_src/modules/ and list it as modules/NN-name",
             )
             return None
         if not folder.is_dir():
