@@ -394,10 +394,9 @@ class MoodleClient:
                         and err.retry_after is not None
                         and retry < self.retry.attempts
                     ):
-                        err.hint = (
-                            f"the site asks to come back in {err.retry_after:.0f} s; "
-                            f"try again then. {err.hint or ''}"
-                        ).strip()
+                        err.hint = f"the site asks to come back in {err.retry_after:.0f} s: " + (
+                            err.hint or "try again then"
+                        )
                     raise
                 message = err.message
                 if wsfunction not in message:  # upload errors name the URL, REST ones the function
