@@ -514,3 +514,21 @@ def test_untrusted_certificate_says_how_to_trust_it(self_signed_site: str) -> No
         assert client.requests_sent == 1
     assert "certificate" in info.value.message and "not trusted" in info.value.message
     assert "REQUESTS_CA_BUNDLE" in (info.value.hint or "")
+
+
+def test_very_verbose_trace_masks_user_passwords(
+    fake_moodle: FakeMoodle, caplog: pytest.LogCaptureFixture
+) -> None:
+    row = {
+        "username": "pw1",
+        "password": "Sekrit-Passw0rd!",
+        "firstname": "P",
+        "lastname": "W",
+        "email": "pw1@example.org",
+    }
+    with caplog.at_level(logging.DEBUG, logger="lemma"), client_for(fake_moodle) as client:
+        client.call("core_user_create_users", {"users": [row]})
+    traces = [r.getMessage() for r in caplog.records if r.name == "lemma.moodle.http"]
+    assert any("users[0][password]='****'" in t for t in traces)
+    assert not any("Sekrit-Passw0rd!" in t for t in traces)
+    assert any("users[0][username]='pw1'" in t for t in traces)

@@ -125,6 +125,10 @@ def normalise_site_url(url: str, *, allow_insecure_http: bool = False) -> str:
 _SECRET_JSON = re.compile(r'("(?:userprivateaccesskey|privatetoken|token|wstoken)"\s*:\s*")[^"]*"')
 
 
+#: Form fields whose values are never traced (user passwords sent by core_user_create_users).
+_SECRET_FIELD = re.compile(r"(?:^|\[)(?:password|newpassword|token|wstoken)\]?$")
+
+
 def _mask_json_secrets(text: str) -> str:
     return _SECRET_JSON.sub(r'\1****"', text)
 
@@ -223,7 +227,10 @@ class MoodleClient:
         return redact(text, [self._token])
 
     def _trace_fields(self, fields: WireFields) -> str:
-        shown = [(k, v.masked if isinstance(v, Token) else v) for k, v in fields[:40]]
+        shown = [
+            (k, v.masked if isinstance(v, Token) else "****" if _SECRET_FIELD.search(k) else v)
+            for k, v in fields[:40]
+        ]
         more = f" … ({len(fields) - 40} more)" if len(fields) > 40 else ""
         return self._redact(" ".join(f"{k}={v!r}" for k, v in shown)) + more
 
