@@ -45,6 +45,19 @@ def test_leak(fake_moodle):
         setup_logging(2, False)
         logging.getLogger("lemma.moodle.http").debug("wstoken=%s", fake_moodle.admin_token)
 """,
+    "token of a fake inside a tuple fixture": """
+import pytest
+from tests.fake_moodle import FakeMoodle
+
+@pytest.fixture
+def site():
+    fake = FakeMoodle().start()
+    yield fake, fake.issue_token("student1")
+    fake.stop()
+
+def test_leak(site):
+    print("student token", site[1])
+""",
     "file": """
 def test_leak(fake_moodle, tmp_path):
     (tmp_path / "report.json").write_text(fake_moodle.admin_token)

@@ -8,7 +8,8 @@ Registered from ``tests/conftest.py``. For every test it:
   the records a CLI run sends to its own stderr handler inside ``CliRunner`` (where neither
   pytest's capture nor its log handler can see them) are checked too;
 - after each phase, collects the secrets the test could have leaked: every token of every
-  fake Moodle among the test's fixtures, plus tokens registered with :func:`register_secret`;
+  fake Moodle alive in the process (``FakeMoodle.instances``), plus tokens registered with
+  :func:`register_secret`;
 - greps the captured stdout, stderr and log and the failure report for each of them, and the
   files under the test's ``tmp_path`` for fake Moodle tokens, and turns the test into a
   failure that names where a token appeared (never the token itself).
@@ -56,13 +57,14 @@ def find_leaks(sections: Iterable[tuple[str, str]], secrets: Iterable[str]) -> l
 
 
 def _fake_tokens(item: pytest.Item) -> set[str]:
+    """Tokens of every fake Moodle alive in the process (fixtures, tuples of fixtures, fakes a
+    test made itself), including tokens since revoked."""
+    from tests.fake_moodle.server import FakeMoodle
+
     found: set[str] = set()
-    funcargs: dict[str, Any] = getattr(item, "funcargs", {}) or {}
-    for value in funcargs.values():
-        state = getattr(value, "state", None)
-        tokens = getattr(state, "tokens", None)
-        if isinstance(tokens, dict):
-            found.update(str(t) for t in tokens)
+    for fake in list(FakeMoodle.instances):
+        found.update(str(t) for t in list(fake.state.tokens))
+        found.update(fake._issued)
     return found
 
 

@@ -9,9 +9,10 @@ import socket
 import struct
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from . import functions as _functions  # noqa: F401  (registers every wsfunction)
@@ -301,7 +302,12 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeMoodle:
     """A fake Moodle 4.5.6 site over real HTTP on 127.0.0.1. See the package docstring."""
 
+    #: Every fake alive in this process: the token guard (tests/token_guard.py) looks for all
+    #: of their tokens, whichever way a test got hold of a fake.
+    instances: ClassVar[weakref.WeakSet[FakeMoodle]] = weakref.WeakSet()
+
     def __init__(self, port: int = 0, *, seed_reference: bool = True) -> None:
+        FakeMoodle.instances.add(self)
         self._port = port
         self.faults = Faults()
         self.requests: list[LoggedRequest] = []
