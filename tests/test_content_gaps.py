@@ -3,6 +3,7 @@ each case was accepted (or crashed, or was silent) before its fix."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -113,3 +114,51 @@ def test_paths_outside_the_project_come_with_a_hint(course: Path) -> None:
         '"../../../../outside.csv" is outside the project\n'
         "  hint: copy the file into the project; paths are relative to the module folder\n"
     ) in result.stdout
+
+
+def test_remaining_messages_come_with_a_hint(course: Path) -> None:
+    """Before: these diagnostics had an empty hint."""
+    _edit(course, "content_src/course.yaml", "  - 01-basics/basics", "  - nope\n  - {a: 1}")
+    _edit(course, "content_src/course.yaml", "shortname: SMALL101", 'shortname: ""')
+    _edit(
+        course,
+        "content_src/modules/01-basics/module.yaml",
+        "  mode: recommend",
+        "  mode: always",
+    )
+    (course / "content_src/glossary.yaml").write_text(
+        "entries:\n  - term: Level\n    definition: x\n  - term: level\n    definition: y\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["--no-color", "validate", "--format", "json", "."])
+    assert result.exit_code == 1
+    hints = {(d["code"], d["message"]): d["hint"] for d in json.loads(result.stdout)["diagnostics"]}
+    assert hints[("LEM003", 'course.yaml: "shortname" is empty')] == (
+        'write the value after "shortname:"'
+    )
+    assert hints[("LEM022", 'course_completion: no item has the idnumber "nope"')] == (
+        "use the idnumber of an item of this course (e.g. 01-module/lesson)"
+    )
+    assert (
+        hints[
+            ("LEM005", 'course.yaml: entries of "course_completion" must be strings, not a mapping')
+        ]
+        == 'write each entry as plain text after "- ", quoted if it contains ": "'
+    )
+    assert hints[
+        ("LEM006", "restriction: \"mode\" must be one of enforce, recommend, not 'always'")
+    ] == ("write mode: enforce, or another value listed")
+    assert hints[("LEM013", 'glossary term "level" is defined twice (first on line 2)')] == (
+        "merge the two entries; list other spellings under `aliases:`"
+    )
+
+
+def test_an_empty_yaml_file_gets_a_hint(course: Path) -> None:
+    (course / M2_YAML).write_text("", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{M2_YAML}:1:1: error[LEM005]: module.yaml must be a YAML mapping (key: value lines)\n"
+        "  hint: write one `key: value` per line at the left margin, e.g. `title: ...` "
+        "(the file is empty)\n"
+    )

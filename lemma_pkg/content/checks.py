@@ -121,7 +121,8 @@ class CrossChecks(LoadContext):
                     node,
                     codes.BAD_REFERENCE,
                     f'course_completion: no item has the idnumber "{idnumber}"',
-                    did_you_mean(idnumber, self.refs),
+                    did_you_mean(idnumber, self.refs)
+                    or "use the idnumber of an item of this course (e.g. 01-module/lesson)",
                 )
                 continue
             if refs[0].item.completion == "none":

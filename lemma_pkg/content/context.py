@@ -136,6 +136,8 @@ class LoadContext:
                 codes.WRONG_TYPE,
                 f"{path.name} must be a YAML mapping (key: value lines)"
                 + ("" if node is None else f", not {type_name(node)}"),
+                "write one `key: value` per line at the left margin, e.g. `title: ...`"
+                + (" (the file is empty)" if node is None else ""),
             )
             return None, disp
         return node, disp

@@ -507,6 +507,7 @@ class ItemReaders(LoadContext):
                         ef.keys["term"][1],
                         codes.DUPLICATE_TERM,
                         f'glossary term "{term}" is defined twice (first on line {seen[key]})',
+                        "merge the two entries; list other spellings under `aliases:`",
                     )
                 seen.setdefault(key, p.line)
                 entries.append(

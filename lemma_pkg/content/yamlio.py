@@ -249,7 +249,12 @@ class Fields:
             return default
         text = value if isinstance(value, str) else str(node.value)
         if required and not text.strip():
-            self.error(node, codes.MISSING_KEY, f'{self.what}: "{key}" is empty')
+            self.error(
+                node,
+                codes.MISSING_KEY,
+                f'{self.what}: "{key}" is empty',
+                f'write the value after "{key}:"',
+            )
             return default
         if max_len is not None and len(text) > max_len:
             self.error(
@@ -341,7 +346,9 @@ class Fields:
         if node is None or value is None:
             return default
         if not isinstance(value, str) or value not in choices:
-            hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
+            hint = (did_you_mean(str(value), choices) if isinstance(value, str) else "") or (
+                f"write {key}: {choices[0]}, or another value listed"
+            )
             self.error(
                 node,
                 codes.BAD_VALUE,
@@ -368,6 +375,7 @@ class Fields:
                     child,
                     codes.WRONG_TYPE,
                     f'{self.what}: entries of "{key}" must be strings, not {type_name(child)}',
+                    'write each entry as plain text after "- ", quoted if it contains ": "',
                 )
                 continue
             out.append((value if isinstance(value, str) else str(child.value), child))
