@@ -189,7 +189,8 @@ UNREFERENCED_FILE = _rule(
     "unreferenced-file",
     W,
     "A file under content_src/ or gift_quizzes/ is not used by the course.",
-    "Reference it, or delete it. Files whose names start with '.' are ignored.",
+    "Reference it, or delete it. Files whose names start with '.' are ignored. Checked only "
+    "once the sources have no errors (a broken item would make its files look unused).",
 )
 NOT_UTF8 = _rule("LEM041", "not-utf8", E, "A text source file is not valid UTF-8.")
 BOM_INSIDE = _rule(
