@@ -108,3 +108,12 @@ def test_quiet_keeps_data_on_stdout_and_drops_the_summary(tmp_path: Path) -> Non
     assert quiet.stdout == loud.stdout == f"{out}\n"
     assert quiet.stderr == ""
     assert loud.stderr != ""
+
+
+def test_misspelt_command_gets_a_did_you_mean() -> None:
+    result = CliRunner().invoke(main, ["valdate"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: No such command 'valdate'. Did you mean 'validate'?\n")
+    result = CliRunner().invoke(main, ["zzz"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: No such command 'zzz'.\n")

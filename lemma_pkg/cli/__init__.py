@@ -8,6 +8,7 @@ GIFT parser stay fast.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 import os
@@ -50,6 +51,17 @@ class LemmaGroup(click.Group):
         cmd = getattr(module, spec[1])
         assert isinstance(cmd, click.Command)
         return cmd
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Unknown command: say which one was probably meant."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+            if close:
+                ctx.fail(f"No such command '{name}'. Did you mean '{close[0]}'?")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
