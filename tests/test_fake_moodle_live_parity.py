@@ -211,3 +211,43 @@ def test_upload_into_an_invalid_folder_is_storedfileproblem(
     ok = _upload(fake_moodle, [("filepath", "/../x/")], [("file_1", ("b.txt", b"x"))])
     assert ok[0]["filepath"] == "/x/"
     assert _upload(fake_moodle, [("filepath", filepath)], []) == []
+
+
+def test_update_users_warnings_are_moodles(fake_moodle: FakeMoodle) -> None:
+    # Real site: no language strings for these codes (the message is "error/<code>"), and a
+    # username that is taken is refused by the database's unique index, not by a check.
+    guest = fake_moodle.state.user_by_username("guest")
+    assert guest is not None
+    answer = fake_moodle.call(
+        fake_moodle.admin_token,
+        "core_user_update_users",
+        users=[
+            {"id": guest["id"], "firstname": "G"},
+            {"id": 3, "email": "notanemail"},
+            {"id": 3, "username": "admin"},
+        ],
+    )
+    assert answer == {
+        "warnings": [
+            {
+                "item": "user",
+                "itemid": guest["id"],
+                "warningcode": "usernotupdatedguest",
+                "message": "error/usernotupdatedguest",
+            },
+            {
+                "item": "user",
+                "itemid": 3,
+                "warningcode": "useremailinvalid",
+                "message": "error/useremailinvalid",
+            },
+            {
+                "item": "user",
+                "itemid": 3,
+                "warningcode": "dmlwriteexception",
+                "message": "Error writing to database",
+            },
+        ]
+    }
+    student = fake_moodle.state.users[3]
+    assert (student["username"], student["email"]) == ("student1", "student1@example.com")

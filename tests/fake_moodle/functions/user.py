@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import (
     MoodleError,
     coding_error,
+    dml_write_error,
     invalid_parameter,
     invalid_user,
     moodle_exception,
@@ -332,14 +333,13 @@ def update_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                 ):
                     raise moodle_exception("usernotupdatedadmin", "Cannot update admin accounts")
                 if existing["deleted"]:
-                    raise moodle_exception("usernotupdateddeleted", "Cannot update deleted user")
+                    raise moodle_exception("usernotupdateddeleted", "error/usernotupdateddeleted")
                 if existing["username"] == "guest":
-                    raise moodle_exception(
-                        "usernotupdatedguest", "Cannot update the guest user account"
-                    )
+                    # No language string in 4.5.6: the message is the string's id.
+                    raise moodle_exception("usernotupdatedguest", "error/usernotupdatedguest")
                 if "email" in u and u["email"] != existing["email"]:
                     if not validate_email(u["email"]):
-                        raise moodle_exception("useremailinvalid", "Invalid email address")
+                        raise moodle_exception("useremailinvalid", "error/useremailinvalid")
                     if not state.config.allowaccountssameemail and any(
                         x["email"].lower() == u["email"].lower() and x["id"] != existing["id"]
                         for x in state.users.values()
@@ -350,9 +350,8 @@ def update_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                     and u["username"] != existing["username"]
                     and any(x["username"] == u["username"] for x in state.users.values())
                 ):
-                    raise moodle_exception(
-                        "usernameexists", "This username already exists, choose another"
-                    )
+                    # No check in update_users: the unique index refuses the row.
+                    raise dml_write_error("duplicate key value violates unique constraint")
                 if u.get("password"):
                     policy = password_policy_errors(u["password"])
                     if policy and state.config.passwordpolicy:
