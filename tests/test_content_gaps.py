@@ -162,3 +162,14 @@ def test_an_empty_yaml_file_gets_a_hint(course: Path) -> None:
         "  hint: write one `key: value` per line at the left margin, e.g. `title: ...` "
         "(the file is empty)\n"
     )
+
+
+def test_a_single_allowed_value_is_named_alone(course: Path) -> None:
+    _edit(course, "content_src/course.yaml", "startdate:", "format: weeks\nstartdate:")
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        'content_src/course.yaml:7:9: error[LEM006]: course.yaml: "format" must be one of '
+        "topics, not 'weeks'\n"
+        "  hint: write format: topics\n"
+    )

@@ -347,7 +347,8 @@ class Fields:
             return default
         if not isinstance(value, str) or value not in choices:
             hint = (did_you_mean(str(value), choices) if isinstance(value, str) else "") or (
-                f"write {key}: {choices[0]}, or another value listed"
+                f"write {key}: {choices[0]}"
+                + (", or another value listed" if len(choices) > 1 else "")
             )
             self.error(
                 node,
