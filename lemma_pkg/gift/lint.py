@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -175,12 +175,15 @@ def _lint(doc: GiftDocument, display: str, cfg: LintConfig, jobs: int | None) ->
         return out.diagnostics(out.items)
     src = doc.source
     assert src is not None
-    _file_checks(src, out)
     n = len(doc.raw_blocks)
     if jobs is None:
         jobs = 2 if n >= PARALLEL_MIN_BLOCKS and (os.cpu_count() or 1) >= 2 else 1
-    scanned = _scan_forked(doc, cfg, n) if jobs >= 2 and n >= 2 else None
+    # the file-wide checks run while the worker scans (or first, without a worker)
+    scanned = (
+        _scan_forked(doc, cfg, n, lambda: _file_checks(src, out)) if jobs >= 2 and n >= 2 else None
+    )
     if scanned is None:
+        _file_checks(src, out)
         scanned = _scan_blocks(doc, cfg, 0, n)
     items, kinds, events = scanned
     out.items.extend(items)
@@ -262,16 +265,19 @@ def _scan_blocks(
         if gb.idnumber and kind == "question":
             p = _comment_pos(gb, "[id:")
             events.append((i, "id", gb.idnumber, p.line, p.column, gb.first_line))
-        _check_comments(gb, out)
+        if gb.comments:
+            _check_comments(gb, out)
     return out.items, kinds, events
 
 
 def _scan_forked(
-    doc: GiftDocument, cfg: LintConfig, n: int
+    doc: GiftDocument, cfg: LintConfig, n: int, also: Callable[[], None] | None = None
 ) -> tuple[list[_Item], list[str], list[_Event]] | None:
-    """:func:`_scan_blocks` over all blocks, the second half in a forked child process.
+    """:func:`_scan_blocks` over all blocks, the second half in a forked child process;
+    ``also`` runs here while the child works.
 
-    Only where ``fork`` is safe (Linux, this thread alone); None otherwise. The child sends
+    Only where ``fork`` is safe (Linux, this thread alone); None otherwise (then nothing
+    ran, ``also`` included). The child sends
     its result back through a pipe (``marshal``: tuples of str and int); if it fails for
     any reason its half is scanned here, so the result never depends on the child.
     """
@@ -296,6 +302,8 @@ def _scan_forked(
     os.close(wfd)
     reaped = False
     try:
+        if also is not None:
+            also()
         first = _scan_blocks(doc, cfg, 0, mid)
         with os.fdopen(rfd, "rb") as pipe:
             payload = pipe.read()
@@ -421,17 +429,19 @@ def _check_comments(gb: GiftBlock, out: _Collector) -> None:
         opens = [m.start() for m in _ID_OPEN_RE.finditer(c)]
         if not opens:
             continue
-        matched = {m.start() for m in _TAG_RE.finditer(c)} | {m.start() for m in _ID_RE.finditer(c)}
-        p = gb.line_pos(k)
+        tags = list(_TAG_RE.finditer(c))
+        matched = {m.start() for m in tags} | {m.start() for m in _ID_RE.finditer(c)}
+        p: Position | None = None
         for o in opens:
             if o not in matched:
+                p = p or gb.line_pos(k)
                 out.add(
                     "GIFT039",
                     (p.line, p.column + o),
                     f"Moodle does not read {c[o : o + 30]!r}: a closing ']' is missing or it holds "
                     "'<', '>', a backtick or a control character",
                 )
-        for m in _TAG_RE.finditer(c):
+        for m in tags:
             tag = m.group(1).strip(" \t\n\r\x00\x0b").replace("\\]", "]")
             problem = ""
             if not tag:
@@ -441,6 +451,7 @@ def _check_comments(gb: GiftBlock, out: _Collector) -> None:
             elif len(tag) > 50:
                 problem = f"tag {tag[:20]!r}… is longer than 50 characters"
             if problem:
+                p = p or gb.line_pos(k)
                 out.add("GIFT039", (p.line, p.column + m.start()), problem)
 
 

@@ -427,6 +427,8 @@ def shorten_text(text: str, ideal: int = 30, ending: str = "...") -> str:
 
 
 _NAME_SPECIAL_RE: Final = re.compile("[<>\x00\ufffe\uffff]")
+#: Names without these characters (and at most 255 long) are only trimmed.
+NAME_SPECIAL_RE: Final = _NAME_SPECIAL_RE
 
 
 def clean_question_name(name: str) -> str:

@@ -159,6 +159,7 @@ _ORDERING_RE: Final = re.compile(
 )
 _NEWLINES_RE: Final = re.compile(r"[\r\n]+")
 _SEP_MC_RE: Final = re.compile(r"[~=]")
+_NAME_SPECIAL_RE: Final = php.NAME_SPECIAL_RE
 
 _GRADING: Final = {
     "ALL_OR_NOTHING": -1,
@@ -224,24 +225,20 @@ class _Restart(Exception):
 
 
 class _Reader:
-    """State for one block: the working string's conversions and the output."""
+    """State for one block: the working string's conversions and the output.
 
-    __slots__ = ("exact", "fin", "gb", "post", "raw")
+    The conversions are class attributes (:class:`_ExactReader` has the exact-mode ones),
+    so making a reader for a block only stores the block.
+    """
 
-    def __init__(self, gb: GiftBlock, exact: bool) -> None:
+    __slots__ = ("gb",)
+    exact: bool = False
+    post: Callable[[str], str] = staticmethod(_post)
+    raw: Callable[[str], str] = staticmethod(_to_m)
+    fin: Callable[[str], str] = staticmethod(_ident)
+
+    def __init__(self, gb: GiftBlock) -> None:
         self.gb = gb
-        self.exact = exact
-        self.post: Callable[[str], str]
-        self.raw: Callable[[str], str]
-        self.fin: Callable[[str], str]
-        if exact:
-            self.post = moodle_post
-            self.raw = _ident
-            self.fin = _fin_exact
-        else:
-            self.post = _post
-            self.raw = _to_m
-            self.fin = _ident
 
     # parse_text_with_format
     def text_with_format(self, text: str, default: str, offset: int) -> TextPart:
@@ -338,6 +335,16 @@ class _Reader:
         return rest[end + 1 :], w
 
 
+class _ExactReader(_Reader):
+    """Exact mode: Moodle's placeholders on a byte-for-byte (latin-1) view of the text."""
+
+    __slots__ = ()
+    exact = True
+    post = staticmethod(moodle_post)
+    raw = staticmethod(_ident)
+    fin = staticmethod(_fin_exact)
+
+
 Piece = tuple[str, int, int]  # (text, offset, offset of the separator before it or -1)
 
 
@@ -430,7 +437,7 @@ def _reject(
 
 
 def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
-    r = _Reader(gb, exact)
+    r = _ExactReader(gb) if exact else _Reader(gb)
     if exact:
         w = moodle_pre(text).encode("utf-8").decode("latin-1")
     elif "\\" in text:
@@ -440,16 +447,13 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
     else:
         w = text
     fin = r.fin
-    q: dict[str, Any] = {}
 
     if w[:10] == "$CATEGORY:":
         gb.kind = "category"
         gb.qtype = "category"
-        q["qtype"] = "category"
         cat = fin(trim(r.raw(w[10:])))
-        q["category"] = cat
         gb.category = cat
-        gb.spec = q
+        gb.spec = {"qtype": "category", "category": cat}
         return
 
     name: str | None = None
@@ -462,10 +466,17 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
             gb.title = TextPart("", (base - 2, base), FORMAT_MOODLE)
         else:
             raw_name = w[:nf]
-            name = php.clean_question_name(
-                _fin_name_exact(r.post(raw_name)) if exact else r.post(raw_name)
-            )
-            gb.title = TextPart(name, (base, base + nf), FORMAT_MOODLE, None, fin(raw_name))
+            if exact:
+                name = php.clean_question_name(_fin_name_exact(r.post(raw_name)))
+                gb.title = TextPart(name, (base, base + nf), FORMAT_MOODLE, None, fin(raw_name))
+            else:
+                if SENT in raw_name or "&&" in raw_name:
+                    name = php.clean_question_name(r.post(raw_name))
+                elif nf <= 255 and not _NAME_SPECIAL_RE.search(raw_name):
+                    name = raw_name.strip(TRIM)  # php.clean_question_name's fast path
+                else:
+                    name = php.clean_question_name(raw_name)
+                gb.title = TextPart(name, (base, base + nf), FORMAT_MOODLE, None, raw_name)
             rest = w[nf + 2 :]
             w = rest.strip(TRIM)
             base += nf + 2 + len(rest) - len(rest.lstrip(TRIM))
@@ -527,30 +538,31 @@ def _read(gb: GiftBlock, text: str, base: int, exact: bool) -> None:
     qt = r.text_with_format(questiontext, FORMAT_MOODLE, base)
     gb.text = qt
     fmt = qt.format
-    q["questiontextformat"] = fmt
-    q["questiontext"] = qt.text
     if g != -1:
         gfp = r.text_with_format(gf, fmt, gf_off)
         gb.general_feedback = gfp
-        q["generalfeedback"] = gfp.text
-        q["generalfeedbackformat"] = gfp.format
+        gftext, gffmt = gfp.text, gfp.format
     else:
-        q["generalfeedback"] = ""
-        q["generalfeedbackformat"] = fmt
+        gftext, gffmt = "", fmt
     if name is None:
         source = qt.text.replace("\ufffd", "") if exact else qt.text
         name = php.create_default_question_name(source, DEFAULT_NAME)
-    q["name"] = name
-    q["qtype"] = None
-    idnumber, tags = (
-        extract_idnumber_and_tags("".join(c + "\n" for _, c in gb.comments))
-        if gb.comments
-        else ("", [])
-    )
-    q["idnumber"] = idnumber
-    q["tags"] = tags
-    gb.idnumber = idnumber
-    gb.tags = tags
+    if gb.comments:
+        idnumber, tags = extract_idnumber_and_tags("".join(c + "\n" for _, c in gb.comments))
+        gb.idnumber = idnumber
+        gb.tags = tags
+    else:
+        idnumber, tags = "", gb.tags  # gb.tags is a new empty list
+    q = {
+        "questiontextformat": fmt,
+        "questiontext": qt.text,
+        "generalfeedback": gftext,
+        "generalfeedbackformat": gffmt,
+        "name": name,
+        "qtype": None,
+        "idnumber": idnumber,
+        "tags": tags,
+    }
 
     try:
         if answertext and (answertext[0] == ">" or answertext[0] == "\x0c"):
