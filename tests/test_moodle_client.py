@@ -532,3 +532,32 @@ def test_very_verbose_trace_masks_user_passwords(
     assert any("users[0][password]='****'" in t for t in traces)
     assert not any("Sekrit-Passw0rd!" in t for t in traces)
     assert any("users[0][username]='pw1'" in t for t in traces)
+
+
+@pytest.mark.parametrize("fault", ["timeout", "504"])
+def test_write_still_running_on_the_site_is_not_resent(fake_moodle: FakeMoodle, fault: str) -> None:
+    # After a read timeout (or a proxy's 504) PHP may still be running the call: an immediate
+    # re-read that finds nothing must not lead to a second create.
+    if fault == "timeout":
+        fake_moodle.faults.latency(0.3)
+    else:
+        fake_moodle.faults.http_error(504, count=1)
+    looked: list[int] = []
+
+    def reconcile() -> object:
+        looked.append(1)
+        return None  # nothing visible yet
+
+    client = client_for(fake_moodle, timeout=(2.0, 0.1))
+    with client, pytest.raises(E.OutcomeUnknownError) as info:
+        client.call(
+            "core_course_create_categories",
+            {"categories": [{"name": "Slow", "idnumber": "SLOW"}]},
+            reconcile=reconcile,
+        )
+    fake_moodle.faults.latency(0)
+    assert looked == [1]
+    creates = [r for r in fake_moodle.requests if r.wsfunction == "core_course_create_categories"]
+    assert len(creates) == 1
+    assert "may still be applying the change" in info.value.message
+    assert "wait a few minutes" in (info.value.hint or "")

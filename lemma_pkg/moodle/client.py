@@ -33,6 +33,7 @@ from lemma_pkg.moodle.errors import (
     MoodleError,
     OutcomeUnknownError,
     RequestTimeoutError,
+    ServerError,
     TLSError,
     TruncatedRequestError,
     error_from_envelope,
@@ -393,6 +394,17 @@ class MoodleClient:
                     if found is not None:
                         log.info("%s: the call had gone through after all", wsfunction)
                         return found
+                    if _may_still_run(err):
+                        # The site may still be working on the request (PHP carries on after
+                        # a client or proxy timeout): "not there yet" is not "not applied".
+                        raise OutcomeUnknownError(
+                            f"{err.message} — the site may still be applying the change "
+                            "(nothing is visible yet), so lemma did not send it again",
+                            "wait a few minutes, then run the same command again: lemma looks "
+                            "up what exists before creating anything",
+                            wsfunction=wsfunction,
+                            errorcode=err.errorcode,
+                        ) from err
                     safe = True  # verified not applied: resending is safe
                 delay = retry_delay(self.retry, err, retry, idempotent=safe, rng=self._rng)
                 if delay is None:
@@ -572,6 +584,16 @@ class MoodleClient:
         return self._with_retries(
             send, "webservice/upload.php", idempotent=itemid == 0, reconcile=None
         )
+
+
+def _may_still_run(err: MoodleError) -> bool:
+    """Whether Moodle may still be running the request after ``err``: our read timeout or a
+    proxy's 504 end the wait, not PHP."""
+    if err.executed is False:
+        return False
+    return isinstance(err, RequestTimeoutError) or (
+        isinstance(err, ServerError) and err.http_status == 504
+    )
 
 
 def _encode_form(fields: WireFields) -> bytes:
