@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from lemma_pkg.cli import main
+from lemma_pkg.diagnostics import Severity
 from lemma_pkg.mbz.archive import Member, write_mbz
 from lemma_pkg.mbz.inspect import InspectError, inspect_bytes
 from lemma_pkg.mbz.writer import course_members
@@ -509,3 +510,18 @@ def test_cli_inspect_damaged_zip_and_gzip_are_errors_with_hints(
     assert result.stderr.endswith(
         "  hint: the file is truncated or damaged; copy or download it again\n"
     )
+
+
+def test_every_problem_of_a_broken_archive_says_what_to_do(base: Members) -> None:
+    """Before: every MBZ1xx problem but one had an empty hint."""
+    members = dict(base)
+    _sumgrades(members)
+    _attempts_field(members)
+    report = inspect_bytes(pack(members), "broken.mbz")
+    counted = [p for p in report.problems if p.severity is not Severity.INFO]
+    assert {p.code for p in counted} >= {"MBZ115", "MBZ118"}
+    for p in counted:
+        assert p.hint == (
+            "the tool that wrote this archive made it wrongly: rebuild it (`lemma build` for "
+            f"lemma courses) or report it to that tool; {p.code} in docs/backup.md says more"
+        )

@@ -394,6 +394,11 @@ class Checker:
     def add(
         self, member: str, line: int, severity: Severity, code: str, message: str, hint: str = ""
     ) -> None:
+        if not hint and severity is not Severity.INFO:
+            hint = (
+                "the tool that wrote this archive made it wrongly: rebuild it (`lemma build` for "
+                f"lemma courses) or report it to that tool; {code} in docs/backup.md says more"
+            )
         self.problems.append(_diag(self.arc.name, member, line, severity, code, message, hint))
 
     def xml(self, member: str, required: bool = False, why: str = "") -> etree._Element | None:
