@@ -9,6 +9,8 @@ import pytest
 
 from lemma_pkg.errors import EXIT_CONFIG, EXIT_REMOTE, AuthError, ConfigError, RemoteError
 from lemma_pkg.moodle import errors as E
+from lemma_pkg.moodle.client import MoodleClient
+from tests.fake_moodle import FakeMoodle
 
 TRANSCRIPTS = Path(__file__).parent / "fixtures" / "ws-transcripts"
 
@@ -199,3 +201,13 @@ def test_errors_whose_message_says_why_get_a_hint_not_enable_debugging(
     )
     assert "hides the reason" not in (err.hint or "")
     assert words in (err.hint or "")
+
+
+def test_unknown_function_message_names_the_function_once(fake_moodle: FakeMoodle) -> None:
+    # Replayed against the fake over HTTP, as in transcript 009.
+    client = MoodleClient(fake_moodle.url, fake_moodle.admin_token, allow_insecure_http=True)
+    with client, pytest.raises(E.FunctionNotFoundError) as info:
+        client.call("local_lemma_nonexistent")
+    assert info.value.message == (
+        "local_lemma_nonexistent: this site has no such web-service function"
+    )

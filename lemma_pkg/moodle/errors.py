@@ -378,7 +378,7 @@ def error_from_envelope(
         )
     elif errorcode == "invalidrecord" and "external_functions" in raw_message:
         cls = FunctionNotFoundError
-        message = f"{what}this site has no web-service function {wsfunction}"
+        message = f"{what}this site has no such web-service function"
         hint = (
             "the plugin that provides it is not installed or too old; "
             "run `lemma doctor` to see what is missing"
