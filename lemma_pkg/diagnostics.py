@@ -229,6 +229,14 @@ def format_github(diags: Sequence[Diagnostic]) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
+def _sarif_text(d: Diagnostic) -> str:
+    """The message, then the hint as its own sentence."""
+    if not d.hint:
+        return d.message
+    end = "" if d.message.endswith((".", "!", "?", ":")) else "."
+    return f"{d.message}{end} Hint: {d.hint}"
+
+
 def format_sarif(diags: Sequence[Diagnostic]) -> str:
     """SARIF 2.1.0, one run, rules from :data:`RULES`."""
     ds = sorted(diags, key=Diagnostic.sort_key)
@@ -258,7 +266,7 @@ def format_sarif(diags: Sequence[Diagnostic]) -> str:
             "ruleId": d.code,
             "ruleIndex": codes.index(d.code),
             "level": _sarif_level(d.severity),
-            "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
+            "message": {"text": _sarif_text(d)},
             "locations": [{"physicalLocation": location}],
         }
         results.append(result)

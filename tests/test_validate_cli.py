@@ -121,6 +121,10 @@ def test_sarif_format_describes_the_rule(course: Path) -> None:
         "startLine": 17,
         "startColumn": 13,
     }
+    assert res["message"]["text"] == (
+        'image target "images/figure2.png" does not exist. Hint: paths are relative to the '
+        "Markdown file's folder (content_src/modules/01-basics)"
+    )
 
 
 def test_backup_preflight_checks_are_included(course: Path) -> None:
