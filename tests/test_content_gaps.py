@@ -173,3 +173,21 @@ def test_a_single_allowed_value_is_named_alone(course: Path) -> None:
         "topics, not 'weeks'\n"
         "  hint: write format: topics\n"
     )
+
+
+def test_a_quiz_outside_gift_quizzes_is_an_error(course: Path) -> None:
+    """Before: `quiz: ../content_src/course.yaml` linted course.yaml as GIFT."""
+    _edit(
+        course,
+        "content_src/modules/01-basics/module.yaml",
+        "  - quiz: basics.gift",
+        "  - quiz: ../content_src/modules/01-basics/concepts.md",
+    )
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    assert (
+        "content_src/modules/01-basics/module.yaml:17:11: error[LEM033]: GIFT file "
+        '"../content_src/modules/01-basics/concepts.md" is outside gift_quizzes/\n'
+        "  hint: move the quiz into gift_quizzes/ and name it relative to that folder\n"
+    ) in result.stdout
+    assert "GIFT0" not in result.stdout

@@ -165,7 +165,7 @@ OUTSIDE_PROJECT = _rule(
     "LEM033",
     "outside-project",
     E,
-    "A path leads outside the course project folder.",
+    "A path leads outside the course project folder (or a quiz outside gift_quizzes/).",
 )
 LOCAL_FILE_UNSUPPORTED = _rule(
     "LEM034",

@@ -229,6 +229,14 @@ class ItemReaders(LoadContext):
         self, f: Fields, folder: Path, slug: str, section: int, _label: int
     ) -> list[AnyItem]:
         gift = self._path(f, "quiz", self.gift_dir, "GIFT file", "gift_quizzes/")
+        if gift is not None and not gift.is_relative_to(self.gift_dir.resolve()):
+            f.error(
+                f.raw("quiz") or f.node,
+                codes.OUTSIDE_PROJECT,
+                f'GIFT file "{f.text("quiz")}" is outside gift_quizzes/',
+                "move the quiz into gift_quizzes/ and name it relative to that folder",
+            )
+            gift = None
         title = self._title(f, True)
         intro = self._desc(f, "intro", folder, "a quiz intro")
         attempts = f.integer(
