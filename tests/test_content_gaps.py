@@ -191,3 +191,29 @@ def test_a_quiz_outside_gift_quizzes_is_an_error(course: Path) -> None:
         "  hint: move the quiz into gift_quizzes/ and name it relative to that folder\n"
     ) in result.stdout
     assert "GIFT0" not in result.stdout
+
+
+def test_enforced_restrictions_that_wait_for_each_other_are_an_error(course: Path) -> None:
+    """Before: Module 1 waiting for Module 2 and Module 2 for Module 1 validated cleanly."""
+    _edit(
+        course,
+        "content_src/modules/01-basics/module.yaml",
+        "  grade: {quiz: 00-welcome/prerequisites, min: 50}\n  mode: recommend",
+        "  completed: 02-practice/practicals-r",
+    )
+    result = CliRunner().invoke(main, ["--no-color", "validate", "."])
+    assert result.exit_code == 1
+    hint = (
+        "  hint: point one of them at an item of an earlier section, or make it `mode: recommend`\n"
+    )
+    assert result.stdout == (
+        "content_src/modules/01-basics/module.yaml:5:14: error[LEM021]: restriction: enforced "
+        "restrictions wait for each other (01-basics -> 02-practice -> 01-basics), so these "
+        "sections stay locked for good\n"
+        + hint
+        + f"{M2_YAML}:5:14: error[LEM021]: restriction: enforced restrictions wait for each "
+        "other (02-practice -> 01-basics -> 02-practice), so these sections stay locked for "
+        "good\n" + hint
+    )
+    _edit(course, M2_YAML, "restriction:\n", "restriction:\n  mode: recommend\n")
+    assert CliRunner().invoke(main, ["validate", "."]).exit_code == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 from yaml.nodes import Node
 
 from lemma_pkg.content import codes
-from lemma_pkg.content.context import MODULE_FILE, LoadContext, walk_files
+from lemma_pkg.content.context import MODULE_FILE, LoadContext, PendingRestriction, walk_files
 from lemma_pkg.content.model import Quiz, Restriction, Section, SourceSpan
 from lemma_pkg.content.yamlio import Fields, did_you_mean, pos
 
@@ -45,6 +45,8 @@ class CrossChecks(LoadContext):
 
     def apply_restrictions(self, sections: list[Section]) -> list[Section]:
         out = list(sections)
+        # section -> (section of the item its enforced restriction waits for, restriction)
+        waits: dict[int, tuple[int, PendingRestriction]] = {}
         for r in self.restrictions:
             refs = self.refs.get(r.target)
             p = pos(r.target_node)
@@ -95,6 +97,8 @@ class CrossChecks(LoadContext):
                     self.no_tracking_hint(),
                 )
                 continue
+            if r.enforce:
+                waits[r.section_index] = (ref.section, r)
             if r.section_index < len(out):
                 out[r.section_index] = replace(
                     out[r.section_index],
@@ -108,7 +112,36 @@ class CrossChecks(LoadContext):
                         ),
                     ),
                 )
+        self.check_restriction_cycles(waits, out)
         return out
+
+    def check_restriction_cycles(
+        self, waits: dict[int, tuple[int, PendingRestriction]], sections: list[Section]
+    ) -> None:
+        """Enforced restrictions that wait for each other lock those sections for good."""
+
+        def name(index: int) -> str:
+            return sections[index].slug if index < len(sections) else f"section {index}"
+
+        for start, (_, r) in sorted(waits.items()):
+            chain = [start]
+            current = waits[start][0]
+            while current in waits and current not in chain:
+                chain.append(current)
+                current = waits[current][0]
+            if current != start:
+                continue
+            p = pos(r.target_node)
+            self.diags.error(
+                r.fields_display,
+                p.line,
+                p.column,
+                codes.BAD_RESTRICTION,
+                "restriction: enforced restrictions wait for each other ("
+                + " -> ".join(name(i) for i in [*chain, start])
+                + "), so these sections stay locked for good",
+                "point one of them at an item of an earlier section, or make it `mode: recommend`",
+            )
 
     def check_course_completion(self, entries: list[tuple[str, Node]], f: Fields) -> list[str]:
         out: list[str] = []
