@@ -97,7 +97,8 @@ BAD_RESTRICTION = _rule(
     "bad-restriction",
     E,
     "A section restriction points at an unknown item, at an item of the same section, at "
-    "a non-quiz for a grade condition, or at an item without completion tracking.",
+    "a non-quiz for a grade condition, or at an item without completion tracking; or "
+    "enforced restrictions wait for each other in a cycle.",
 )
 BAD_REFERENCE = _rule(
     "LEM022",
