@@ -152,3 +152,16 @@ def test_verbose_adds_detail(course: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert detail not in plain.stderr
     assert verbose.stderr.startswith(detail)
     assert verbose.stderr[len(detail) :] == plain.stderr
+
+
+def test_build_json_with_errors_has_a_null_backup(course: Path) -> None:
+    """Before: the document had no "backup" key at all when nothing was written."""
+    lesson = course / LESSON
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("figure1", "figure9"))
+    result = CliRunner().invoke(main, ["build", "--format", "json", "--out", "o.mbz", "."])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["summary"] == {"errors": 1, "warnings": 0}
+    assert doc["diagnostics"][0]["code"] == "LEM030"
+    assert doc["backup"] is None
+    assert not (course / "o.mbz").exists()

@@ -54,9 +54,14 @@ def build_command(ctx: click.Context, out: Path | None, strict: bool, fmt: str, 
     try:
         result = build_course(path, out, strict=strict)
     except ContentError as exc:
-        code = emit_diagnostics(exc.diagnostics, fmt, strict)
+        if fmt == "json":  # the same document as on success, without a backup
+            doc = json.loads(format_json(exc.diagnostics))
+            doc["backup"] = None
+            click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        else:
+            emit_diagnostics(exc.diagnostics, fmt, strict)
         click.echo(f"error: {exc.message}", err=True)
-        ctx.exit(code or EXIT_ERRORS)
+        ctx.exit(EXIT_ERRORS)
     b = result.backup
     if fmt == "json":
         doc = json.loads(format_json(result.diagnostics))
