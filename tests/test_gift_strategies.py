@@ -89,7 +89,7 @@ def question(draw: st.DrawFn) -> str:
         + draw(st.sampled_from(["", "", ".", " tail", " // c"]))
     )
     if draw(st.integers(0, 9)) == 0:
-        q = title + text
+        q = title + text + " Q"  # never blank (a blank or "0" description is no block)
     if draw(st.integers(0, 9)) == 0:
         q = "$CATEGORY: " + draw(phrase)
     if draw(st.booleans()):

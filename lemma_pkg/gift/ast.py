@@ -155,6 +155,25 @@ class GiftBlock:
         off = src.line_offsets[li] + column + (1 if src.bom else 0)
         return Position(li + 1, column + 1, off)
 
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """``(line, column)`` of :meth:`pos` (what diagnostics need), without the file offset."""
+        joined = self.joined
+        o = offset if offset > 0 else 0
+        start = joined.rfind("\n", 0, o) + 1
+        k = joined.count("\n", 0, o) if start else 0
+        block = self.block
+        lines = block.lines
+        if k >= len(lines):
+            k = len(lines) - 1
+        col = offset - start
+        if col < 0:
+            col = 0
+        elif col > len(lines[k]):
+            col = len(lines[k])
+        li = block.line_indexes[k]
+        raw = block.source.lines[li]
+        return li + 1, len(raw) - len(raw.lstrip(TRIM_CHARS)) + col + 1
+
     def line_pos(self, k: int) -> Position:
         """Position of the start of block line ``k``."""
         li = self.block.line_indexes[k]

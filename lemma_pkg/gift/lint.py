@@ -546,18 +546,18 @@ def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
             if after < len(src.lines) and src.lines[after].strip(_TRIM) == "0":
                 out.add(
                     p.code,
-                    gb.pos(p.offset),
+                    gb.line_col(p.offset),
                     f"{p.message}; the '0' line below (line {after + 1}) splits this question",
                 )
                 return
-        out.add(p.code, gb.pos(p.offset), p.message)
+        out.add(p.code, gb.line_col(p.offset), p.message)
         return
     if not gb.accepted:
         return
     if gb.braces_reversed:
         out.add(
             "GIFT035",
-            gb.pos(gb.brace_close or 0),
+            gb.line_col(gb.brace_close or 0),
             "'}' comes before '{': Moodle pairs the first '{' with this '}' and the question "
             "comes out garbled",
         )
@@ -567,16 +567,18 @@ def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
         if not gb.title_closed:
             out.add(
                 "GIFT029",
-                gb.pos(gb.title.span[0]),
+                gb.line_col(gb.title.span[0]),
                 "the title has no closing '::'; Moodle drops the '::' and names the question "
                 "from its text",
             )
         elif gb.title.raw.strip(_WS) == "":
-            out.add("GIFT030", gb.pos(gb.title.span[0]), "empty title: the question has no name")
+            out.add(
+                "GIFT030", gb.line_col(gb.title.span[0]), "empty title: the question has no name"
+            )
         elif len(gb.title.raw) > 255:
             out.add(
                 "GIFT018",
-                gb.pos(gb.title.span[0]),
+                gb.line_col(gb.title.span[0]),
                 f"the title has {len(gb.title.raw)} characters; Moodle cuts names to 255",
             )
     # formats (a format tag, a misplaced one or a non-Moodle format all need a '[')
@@ -589,7 +591,7 @@ def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
         if m is not None:
             out.add(
                 "GIFT037",
-                gb.pos(m.end() - 2),
+                gb.line_col(m.end() - 2),
                 "'\\%' is not a GIFT escape: the backslash stays in the text",
             )
     if merged is None:
@@ -598,7 +600,7 @@ def _check_block(gb: GiftBlock, out: _Collector, cfg: LintConfig) -> None:
     if gb.dropped_zero is not None:
         out.add(
             "GIFT034",
-            gb.pos(gb.dropped_zero),
+            gb.line_col(gb.dropped_zero),
             "Moodle drops this '0' answer (PHP treats '0' as empty)",
             "write it as '=0'",
         )
@@ -625,7 +627,7 @@ def _check_format(gb: GiftBlock, part: TextPart, out: _Collector) -> None:
         if name in _NEAR_FORMATS:
             out.add(
                 "GIFT031",
-                gb.pos(tag.span[0]),
+                gb.line_col(tag.span[0]),
                 f"unknown format [{tag.name}]: Moodle keeps it as text (formats are [html], "
                 "[moodle], [plain], [markdown], lower case)",
             )
@@ -636,16 +638,16 @@ def _check_format(gb: GiftBlock, part: TextPart, out: _Collector) -> None:
         if m is not None:
             out.add(
                 "GIFT031",
-                gb.pos(part.span[0] + m.start() - lead),
+                gb.line_col(part.span[0] + m.start() - lead),
                 f"[{m.group(1)}] only sets the format at the very start of a text; here it "
                 "stays in the text",
             )
     if part.format == FORMAT_HTML and "<" in part.text:
         msg = _html_problem(part.text)
         if msg:
-            out.add("GIFT040", gb.pos(part.span[0]), f"[html] text: {msg}")
+            out.add("GIFT040", gb.line_col(part.span[0]), f"[html] text: {msg}")
     elif part.format == FORMAT_MARKDOWN and part.text.count("```") % 2 == 1:
-        out.add("GIFT041", gb.pos(part.span[0]), "[markdown] text: unclosed ``` code fence")
+        out.add("GIFT041", gb.line_col(part.span[0]), "[markdown] text: unclosed ``` code fence")
 
 
 def _html_problem(text: str) -> str:
@@ -675,7 +677,7 @@ def _check_answer_block_shape(gb: GiftBlock, out: _Collector) -> None:
     if i != -1 and gb.exact_positions:
         out.add(
             "GIFT025",
-            gb.pos(gb.brace_close + 1 + i),
+            gb.line_col(gb.brace_close + 1 + i),
             "second '{' in the question: Moodle only reads the first answer block and keeps this "
             "one as literal text",
         )
@@ -686,7 +688,7 @@ def _check_answer_block_shape(gb: GiftBlock, out: _Collector) -> None:
         if trailing.startswith("//"):
             out.add(
                 "GIFT026",
-                gb.pos(gb.brace_close + 1 + first),
+                gb.line_col(gb.brace_close + 1 + first),
                 "'//' after '}' is not a comment: it becomes question text and makes this a "
                 "missing-word question",
             )
@@ -698,7 +700,7 @@ def _check_answer_block_shape(gb: GiftBlock, out: _Collector) -> None:
         ):
             out.add(
                 "GIFT026",
-                gb.pos(gb.brace_close + 1 + first),
+                gb.line_col(gb.brace_close + 1 + first),
                 f"text {trailing!r} after '}}' makes this a missing-word question "
                 f"(Moodle shows '…_____{trailing}')",
                 "put the punctuation before the '{'",
@@ -715,7 +717,7 @@ def _check_weights(gb: GiftBlock, out: _Collector) -> None:
             span = a.weight_span or a.span
             out.add(
                 "GIFT012",
-                gb.pos(span[0]),
+                gb.line_col(span[0]),
                 f"weight %{a.weight}% is not in Moodle's grade list; Moodle skips the question "
                 f"(nearest allowed: %{percent(near)}%)",
                 f"write %{percent(near)}%",
@@ -728,7 +730,7 @@ def _check_multichoice(gb: GiftBlock, out: _Collector) -> None:
     if not any(f > 0 for f in fractions):
         out.add(
             "GIFT020",
-            gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+            gb.line_col(gb.answer_span[0] if gb.answer_span else 0),
             "no choice is right (no '=' and no positive weight): no student can get this "
             "question right",
         )
@@ -737,12 +739,12 @@ def _check_multichoice(gb: GiftBlock, out: _Collector) -> None:
         if abs(total - 1) > 1e-9 and all(grade_ok(f) for f in fractions):
             out.add(
                 "GIFT014",
-                gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+                gb.line_col(gb.answer_span[0] if gb.answer_span else 0),
                 f"the positive weights add up to {percent(total)}%, not 100%",
             )
     for a in gb.answers:
         if a.text is not None and a.text.text == "":
-            out.add("GIFT036", gb.pos(a.span[0]), "empty choice: Moodle drops it")
+            out.add("GIFT036", gb.line_col(a.span[0]), "empty choice: Moodle drops it")
 
 
 def _check_shortanswer(gb: GiftBlock, out: _Collector) -> None:
@@ -753,7 +755,7 @@ def _check_shortanswer(gb: GiftBlock, out: _Collector) -> None:
         if t.upper() in TF_ANSWERS and t not in TF_ANSWERS:
             out.add(
                 "GIFT021",
-                gb.pos(answers[0].span[0]),
+                gb.line_col(answers[0].span[0]),
                 f"{{{t}}} is a short-answer question whose answer is the word {t!r}; "
                 "true/false needs upper case",
                 f"write {{{t.upper()}}}",
@@ -762,7 +764,7 @@ def _check_shortanswer(gb: GiftBlock, out: _Collector) -> None:
     if not any(a.fraction is not None and abs(float(a.fraction) - 1) < 1e-9 for a in answers):
         out.add(
             "GIFT013",
-            gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+            gb.line_col(gb.answer_span[0] if gb.answer_span else 0),
             "no answer is worth 100%: Moodle's save step fails and the import stops here",
         )
 
@@ -779,14 +781,14 @@ def _check_numerical(gb: GiftBlock, out: _Collector) -> None:
                 hint = f"use a dot as decimal separator: {t.replace(',', '.')}"
             out.add(
                 "GIFT022",
-                gb.pos(a.text.span[0]),
+                gb.line_col(a.text.span[0]),
                 f"{t!r} is not a number: Moodle turns it into '*', so any answer is right",
                 hint,
             )
         elif isinstance(a.tolerance, (int, float)) and a.tolerance < 0:
             out.add(
                 "GIFT023",
-                gb.pos(a.text.span[0]),
+                gb.line_col(a.text.span[0]),
                 f"reversed range {t!r}: the tolerance is negative, so no answer can be right",
                 "write the smaller number first",
             )
@@ -801,7 +803,7 @@ def _check_match(gb: GiftBlock, out: _Collector) -> None:
         if left and not right:
             out.add(
                 "GIFT015",
-                gb.pos(a.arrow if a.arrow is not None else a.span[0]),
+                gb.line_col(a.arrow if a.arrow is not None else a.span[0]),
                 f"pair {left!r} has no answer after '->': Moodle's save step stops the import",
             )
         if left:
@@ -811,17 +813,17 @@ def _check_match(gb: GiftBlock, out: _Collector) -> None:
     if questions < 2 or answers < 3:
         out.add(
             "GIFT016",
-            gb.pos(gb.answer_span[0] if gb.answer_span else 0),
+            gb.line_col(gb.answer_span[0] if gb.answer_span else 0),
             f"{questions} question(s) and {answers} answer(s): Moodle's editing form needs at "
             "least 2 questions and 3 answers",
         )
 
 
 def _check_ordering(gb: GiftBlock, out: _Collector) -> None:
-    pos = gb.pos(gb.answer_span[0] if gb.answer_span else 0)
+    at = gb.answer_span[0] if gb.answer_span else 0
     items = gb.ordering_items
     if len(items) < 2:
-        out.add("GIFT017", pos, f"{len(items)} item(s) to order")
+        out.add("GIFT017", gb.line_col(at), f"{len(items)} item(s) to order")
     span = gb.answer_span
     if span is None:
         return
@@ -831,7 +833,7 @@ def _check_ordering(gb: GiftBlock, out: _Collector) -> None:
     if items and items[0].startswith(_ORDER_BAD_OPTIONS):
         out.add(
             "GIFT033",
-            pos,
+            gb.line_col(at),
             f"Moodle reads {items[0]!r} as the first item (its ordering import does not know "
             "this option here)",
             "leave the grading option out (or set it in Moodle after import)",
@@ -840,7 +842,7 @@ def _check_ordering(gb: GiftBlock, out: _Collector) -> None:
         shown = ", ".join(repr(i) for i in items[:4])
         out.add(
             "GIFT033",
-            pos,
+            gb.line_col(at),
             f"Moodle reads the items as {shown}{', …' if len(items) > 4 else ''} "
             f"instead of {', '.join(repr(i) for i in expected[:4])}",
             "put each item on its own line, and avoid a first item starting with H, V, 0 or 1 "
@@ -849,7 +851,7 @@ def _check_ordering(gb: GiftBlock, out: _Collector) -> None:
     if any("&&0" in i or "&&1" in i for i in items):
         out.add(
             "GIFT033",
-            pos,
+            gb.line_col(at),
             "escapes are not decoded in ordering items: Moodle shows placeholders like '&&061;'",
             "avoid escaped characters in ordering items",
         )
@@ -895,7 +897,7 @@ def _check_separators(gb: GiftBlock, out: _Collector) -> None:
                 )
                 out.add(
                     "GIFT024",
-                    gb.pos(s),
+                    gb.line_col(s),
                     f"unescaped '{ch}' inside the {what} starts a new answer here",
                     f"write \\{ch} if you meant the character",
                 )
@@ -913,7 +915,7 @@ def _check_feedback(gb: GiftBlock, out: _Collector) -> None:
         ):
             out.add(
                 "GIFT042",
-                gb.pos(a.span[0]),
+                gb.line_col(a.span[0]),
                 "true/false without both feedbacks ({T#shown if wrong#shown if right})",
             )
         return
@@ -921,4 +923,4 @@ def _check_feedback(gb: GiftBlock, out: _Collector) -> None:
         if a.feedback is None or a.feedback.text == "":
             label = a.text.text if a.text is not None else "*"
             at = a.sep if a.sep is not None else a.span[0]
-            out.add("GIFT042", gb.pos(at), f"answer {label[:40]!r} has no feedback")
+            out.add("GIFT042", gb.line_col(at), f"answer {label[:40]!r} has no feedback")

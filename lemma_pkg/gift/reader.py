@@ -365,16 +365,21 @@ def _split_keep(text: str, sep: str) -> list[Piece]:
 
 
 def _split_mc(text: str) -> list[Piece]:
-    """``explode('~', str_replace('=', '~=', text))`` with offsets."""
+    """``explode('~', str_replace('=', '~=', text))`` with offsets.
+
+    Every ``=`` starts a piece (the inserted ``~`` takes no room in ``text``); any other
+    piece follows a real ``~``.
+    """
     out = []
-    prev = 0
+    pos = 0
     before = -1
-    for m in _SEP_MC_RE.finditer(text):
-        i = m.start()
-        out.append((text[prev:i], prev, before))
-        before = i
-        prev = i + 1 if text[i] == "~" else i
-    out.append((text[prev:], prev, before))
+    for k, p in enumerate(text.replace("=", "~=").split("~")):
+        if k:
+            before = pos
+            if p[:1] != "=":
+                pos += 1  # a real '~'
+        out.append((p, pos, before))
+        pos += len(p)
     return out
 
 
