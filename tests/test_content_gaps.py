@@ -217,3 +217,17 @@ def test_enforced_restrictions_that_wait_for_each_other_are_an_error(course: Pat
     )
     _edit(course, M2_YAML, "restriction:\n", "restriction:\n  mode: recommend\n")
     assert CliRunner().invoke(main, ["validate", "."]).exit_code == 0
+
+
+def test_a_folder_inside_a_course_points_at_the_project(
+    course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the hint said to run `lemma init`, inside an existing course."""
+    monkeypatch.chdir(course.parent)
+    result = CliRunner().invoke(
+        main, ["--no-color", "validate", "course/content_src/modules/01-basics"]
+    )
+    assert result.exit_code == 1
+    assert result.stdout.endswith(
+        "  hint: this folder is inside the course project course: pass that folder instead\n"
+    )

@@ -65,6 +65,18 @@ def find_project(path: Path) -> Path | None:
     return None
 
 
+def _no_project_hint(root: Path) -> str:
+    """Point at the enclosing project when ``root`` is inside one."""
+    for parent in root.resolve().parents:
+        project = find_project(parent)
+        if project is not None:
+            return (
+                f"this folder is inside the course project {display_path(project)}: "
+                "pass that folder instead"
+            )
+    return "pass the project folder (the one holding content_src/), or run `lemma init DIR`"
+
+
 def load_course(root: Path) -> LoadResult:
     """Load the course project at ``root`` (or ``root`` = its ``content_src/`` folder)."""
     project = find_project(root)
@@ -76,7 +88,7 @@ def load_course(root: Path) -> LoadResult:
             0,
             codes.NO_PROJECT,
             f"no course here: {display_path(root)} has no {CONTENT_DIR}/{COURSE_FILE}",
-            "pass the project folder (the one holding content_src/), or run `lemma init DIR`",
+            _no_project_hint(root),
         )
         return LoadResult(None, diags.sorted())
     return _Loader(project.resolve()).load()
