@@ -277,17 +277,22 @@ def _scan_forked(
     ``also`` runs here while the child works.
 
     Only where ``fork`` is safe (Linux, this thread alone); None otherwise (then nothing
-    ran, ``also`` included). The child sends
-    its result back through a pipe (``marshal``: tuples of str and int); if it fails for
-    any reason its half is scanned here, so the result never depends on the child.
+    ran, ``also`` included). The child sends its result back through a pipe (``marshal``:
+    lists and tuples of str and int); if it fails for any reason its half is scanned
+    here, so the result never depends on the child.
     """
     if sys.platform != "linux" or threading.active_count() != 1:
         return None
     mid = n // 2
     try:
         rfd, wfd = os.pipe()
+    except OSError:
+        return None
+    try:
         pid = os.fork()
     except OSError:
+        os.close(rfd)
+        os.close(wfd)
         return None
     if pid == 0:  # the child: scan, send, exit without running any cleanup of the parent
         code = 1
@@ -307,7 +312,10 @@ def _scan_forked(
         first = _scan_blocks(doc, cfg, 0, mid)
         with os.fdopen(rfd, "rb") as pipe:
             payload = pipe.read()
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): trust the payload
+            status = 0
         reaped = True
         second: tuple[list[_Item], list[str], list[_Event]] | None = None
         if status == 0 and payload:

@@ -840,17 +840,31 @@ def _numerical(r: _Reader, q: dict[str, Any], at: str, at_base: int, fmt: str) -
         if dots > 0:
             mx = trim(atext[dots + 2 :])
             mn = trim(atext[:dots])
-            try:
-                value = php.div(php.add(mx, mn), 2)
-                tol = php.sub(mx, value)
-            except PhpTypeError:
-                raise _Crash(
-                    "GIFT009",
-                    f"the range {atext!r} needs a number on both sides of '..': "
-                    "Moodle's importer crashes on it",
-                    ans.span[0],
-                    "Unsupported operand types: string + string",
-                ) from None
+            if (
+                mx.isdigit()
+                and mn.isdigit()
+                and mx.isascii()
+                and mn.isascii()
+                and len(mx) < 16
+                and len(mn) < 16
+            ):
+                # php.add/div/sub on two small integer strings, without the number parsing
+                hi, lo = int(mx), int(mn)
+                total = hi + lo
+                value = total // 2 if total % 2 == 0 else total / 2
+                tol = hi - value
+            else:
+                try:
+                    value = php.div(php.add(mx, mn), 2)
+                    tol = php.sub(mx, value)
+                except PhpTypeError:
+                    raise _Crash(
+                        "GIFT009",
+                        f"the range {atext!r} needs a number on both sides of '..': "
+                        "Moodle's importer crashes on it",
+                        ans.span[0],
+                        "Unsupported operand types: string + string",
+                    ) from None
         elif colon > 0:
             tol = trim(atext[colon + 1 :])
             value = trim(atext[:colon])
