@@ -359,6 +359,18 @@ CASES = [
         "url must be an absolute http(s) URL, not 'example.org/video'",
     ),
     Case(
+        "control-character",
+        edit(f"{M1}/concepts.md", "Text with tables", "Text\x07 with tables"),
+        f"{M1}/concepts.md",
+        6,
+        5,
+        codes.CONTROL_CHARACTER,
+        "control character U+0007 in the text; Moodle cannot store it, so the backup drops "
+        "or replaces it",
+        "delete the invisible character (it usually comes from copy and paste)",
+        Severity.WARNING,
+    ),
+    Case(
         "unknown-licence",
         edit(COURSE, "licence: CC-BY-NC-4.0", "licence: CC-BY-NC-40"),
         COURSE,

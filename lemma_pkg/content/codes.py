@@ -200,6 +200,13 @@ BOM_INSIDE = _rule(
     E,
     "A byte-order mark (U+FEFF) appears inside a text file, usually from pasting files together.",
 )
+CONTROL_CHARACTER = _rule(
+    "LEM044",
+    "control-character",
+    W,
+    "A lesson contains a control character (U+0000-U+001F other than tab and line breaks, "
+    "or U+007F); Moodle cannot store it, so the backup drops or replaces it.",
+)
 NO_PROJECT = _rule(
     "LEM043",
     "no-project",

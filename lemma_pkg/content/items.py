@@ -133,7 +133,7 @@ class ItemReaders(LoadContext):
             f.text("idnumber")
             return None
         disp = self.display(path)
-        text = read_text(path, disp, self.diags)
+        text = read_text(path, disp, self.diags, controls=True)
         if text is None:
             f.text("idnumber")
             return None
