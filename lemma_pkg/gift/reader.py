@@ -914,7 +914,8 @@ def gc_paused() -> Iterator[None]:
 
 def parse_source(source: Source) -> GiftDocument:
     """A document whose blocks are read on demand (see :class:`GiftDocument`)."""
-    return GiftDocument(source, split_blocks(source))
+    with gc_paused():  # many small lists, no cycles: collections would rescan them all
+        return GiftDocument(source, split_blocks(source))
 
 
 def parse_text(text: str) -> GiftDocument:
