@@ -165,3 +165,14 @@ def test_build_json_with_errors_has_a_null_backup(course: Path) -> None:
     assert doc["diagnostics"][0]["code"] == "LEM030"
     assert doc["backup"] is None
     assert not (course / "o.mbz").exists()
+
+
+def test_quiet_init_prints_only_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: -q init still printed "next: lemma validate ..." on stderr."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["-q", "init", "c"])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[0] == "c/README.md"
+    loud = CliRunner().invoke(main, ["init", "d"])
+    assert loud.stderr == "next: lemma validate d\n"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import click
 
 from lemma_pkg.diagnostics import display_path
+
+log = logging.getLogger("lemma.init")
 
 
 @click.command("init")
@@ -65,4 +68,4 @@ def init_command(
     else:
         for path in written:
             click.echo(display_path(path))
-    click.echo(f"next: lemma validate {display_path(directory)}", err=True)
+    log.info("next: lemma validate %s", display_path(directory))
