@@ -151,7 +151,8 @@ def main() -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="lemma-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     cache = None if args.no_pegjs else pegjs_dir()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; files in {folder}")
+    load = f", load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs{load}; files in {folder}")
     for n in (int(s) for s in args.sizes.split(",")):
         path = folder / f"bench_{n}.gift"
         write_file(path, n)
