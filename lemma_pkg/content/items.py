@@ -28,7 +28,6 @@ from lemma_pkg.content.context import (
     as_completion,
     as_grade_method,
     bad_filename,
-    log,
     origin_of,
     plain_title,
     subdirs,
@@ -338,15 +337,8 @@ class ItemReaders(LoadContext):
         config = giftlib.LintConfig(
             require_feedback=self.lint.require_feedback, disabled=frozenset(self.lint.disable)
         )
-        try:
-            self.diags.extend(giftlib.lint_file(gift, display=disp, config=config))
-        except NotImplementedError:
-            log.debug("GIFT linter not available yet; %s not linted", disp)
-        try:
-            questions = giftlib.moodle_questions(gift)
-        except NotImplementedError:
-            log.debug("GIFT reader not available yet; %s has no questions", disp)
-            return ()
+        questions, diagnostics = giftlib.lint_and_questions(gift, display=disp, config=config)
+        self.diags.extend(diagnostics)
         if not any(q.get("qtype") != "category" for q in questions):
             f.error(
                 f.raw("quiz") or f.node,
