@@ -23,7 +23,7 @@ import sys
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Final
 
 from lemma_pkg.diagnostics import Diagnostic
@@ -123,6 +123,52 @@ class _Collector:
                 Diagnostic(display, line, col, rule.severity, code, message, hint or rule.hint)
             )
         return out
+
+    def sorted_diagnostics(self, items: list[_Item]) -> list[Diagnostic]:
+        """:meth:`diagnostics` in :meth:`Diagnostic.sort_key` order.
+
+        The items share one path, so they are sorted as tuples (cheap, and the collected
+        order is nearly sorted already) with the same stable order as sorting the objects;
+        the objects are then made in that order, each given its ``__dict__`` in one step
+        where :data:`_PLAIN_DIAGNOSTIC` allows (an equal object at about half the cost of
+        the frozen dataclass's ``__init__``, which sets each field through
+        ``object.__setattr__``).
+        """
+        rank = _SEVERITY_RANK
+        keyed = [(it[1], it[2], rank[it[0]], it[0], it[3], k) for k, it in enumerate(items)]
+        keyed.sort()
+        display = self.display
+        rules = RULES_BY_CODE
+        if not _PLAIN_DIAGNOSTIC:
+            return self.diagnostics([items[t[5]] for t in keyed])
+        new = object.__new__
+        setattr_ = object.__setattr__
+        out = []
+        for *_, k in keyed:
+            code, line, col, message, hint, _ = items[k]
+            rule = rules[code]
+            d = new(Diagnostic)
+            setattr_(d, "__dict__", {"path": display, "line": line, "column": col,
+                                     "severity": rule.severity, "code": code,
+                                     "message": message, "hint": hint or rule.hint})  # fmt: skip
+            out.append(d)
+        return out
+
+
+#: The position of each rule's severity in :meth:`Diagnostic.sort_key`.
+_SEVERITY_RANK: Final = {
+    code: Diagnostic("", 0, 0, rule.severity, code, "").sort_key()[3]
+    for code, rule in RULES_BY_CODE.items()
+}
+
+#: :class:`Diagnostic` is a plain (``__dict__``) dataclass with these fields and nothing
+#: run on construction, so an object can be made by giving it its ``__dict__``.
+_PLAIN_DIAGNOSTIC: Final = (
+    tuple(f.name for f in fields(Diagnostic))
+    == ("path", "line", "column", "severity", "code", "message", "hint")
+    and not hasattr(Diagnostic, "__slots__")
+    and not hasattr(Diagnostic, "__post_init__")
+)
 
 
 def _codes(spec: str) -> set[str]:
@@ -229,9 +275,7 @@ def _lint(doc: GiftDocument, display: str, cfg: LintConfig, jobs: int | None) ->
             and not (it[5] >= 0 and it[0] in block_off.get(it[5], ()))
             and it[0] not in line_off.get(it[1], ())
         ]
-    result = out.diagnostics(kept)
-    result.sort(key=Diagnostic.sort_key)
-    return result
+    return out.sorted_diagnostics(kept)
 
 
 def _scan_blocks(
