@@ -59,6 +59,14 @@ _DIRECTIVE_RE: Final = re.compile(
     r"//\s*lemma:\s*(disable-file|disable-next-line|disable)\s*=\s*([A-Za-z0-9_,\- ]+)"
 )
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: the characters of _CONTROL_RE (testing each with ``in`` is much faster than the search)
+_CONTROL_CHARS: Final = (
+    *map(chr, range(0x09)),
+    "\x0b",
+    "\x0c",
+    *map(chr, range(0x0E, 0x20)),
+    "\x7f",
+)
 _BARE_CR_RE: Final = re.compile(r"\r(?!\n|\Z)")
 _FORMAT_ANYWHERE_RE: Final = re.compile(r"\[(html|moodle|plain|markdown)\]")
 _NEAR_FORMATS: Final = frozenset(
@@ -440,7 +448,7 @@ def _file_checks(src: Source, out: _Collector) -> None:
                 f"bare CR (carriage return without LF){f' ({n} in the file)' if n > 1 else ''}: "
                 "Moodle does not treat it as a line break",
             )
-    if _CONTROL_RE.search(text):
+    if any(c in text for c in _CONTROL_CHARS) and _CONTROL_RE.search(text):
         seen: set[int] = set()
         for m in _CONTROL_RE.finditer(text):
             line, col = _file_pos(src, m.start())
@@ -452,14 +460,17 @@ def _file_checks(src: Source, out: _Collector) -> None:
                 (line, col),
                 f"control character U+{ord(m.group()):04X} in the text",
             )
-    for i, raw in enumerate(src.lines):
-        if raw.strip(" \t\n\r\x00\x0b") == "0":
-            out.add(
-                "GIFT032",
-                (i + 1, len(raw) - len(raw.lstrip(" \t\n\r\x00\x0b")) + 1),
-                "a line that is just '0' is a blank line for Moodle (PHP empty('0')): it splits "
-                "the question here",
-            )
+    zeros = src.zero_lines
+    if zeros is None:
+        zeros = [i for i, raw in enumerate(src.lines) if raw.strip(_TRIM) == "0"]
+    for i in zeros:
+        raw = src.lines[i]
+        out.add(
+            "GIFT032",
+            (i + 1, len(raw) - len(raw.lstrip(_TRIM)) + 1),
+            "a line that is just '0' is a blank line for Moodle (PHP empty('0')): it splits "
+            "the question here",
+        )
 
 
 # --------------------------------------------------------------------------- blocks

@@ -37,6 +37,8 @@ class Source:
     newline: str  # "\n" or "\r" (old Mac file)
     bom: bool
     _line_offsets: list[int] | None = field(default=None, repr=False)
+    #: indexes of the lines that are just ``0`` after trimming (set by :func:`split_blocks`)
+    zero_lines: list[int] | None = field(default=None, repr=False)
 
     @property
     def line_offsets(self) -> list[int]:
@@ -107,10 +109,13 @@ def split_blocks(source: Source) -> list[Block]:
     blocks: list[Block] = []
     idx: list[int] = []
     cur: list[str] = []
+    zeros: list[int] = []
     strip = str.strip
     for i, raw in enumerate(source.lines):
         t = strip(raw, TRIM_CHARS)
         if not t or t == "0":
+            if t:
+                zeros.append(i)
             if cur:
                 blocks.append(Block(source, idx, cur))
                 idx = []
@@ -120,6 +125,7 @@ def split_blocks(source: Source) -> list[Block]:
             idx.append(i)
     if cur:
         blocks.append(Block(source, idx, cur))
+    source.zero_lines = zeros
     return blocks
 
 
