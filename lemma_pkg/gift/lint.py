@@ -23,6 +23,7 @@ import sys
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from typing import Final
 
@@ -210,11 +211,19 @@ def lint_document(
     (Linux, no other threads running; the result is the same); ``None`` (default) uses
     2 for files of :data:`PARALLEL_MIN_BLOCKS` blocks or more on a machine with 2+ CPUs.
     """
-    with gc_paused():
-        return _lint(doc, display, config or LintConfig(), jobs)
+    workers: list[int] = []  # forked workers that sent their result, reaped at the end
+    try:
+        with gc_paused():
+            return _lint(doc, display, config or LintConfig(), jobs, workers)
+    finally:
+        for pid in workers:
+            with suppress(ChildProcessError):  # reaped elsewhere (SIGCHLD ignored)
+                os.waitpid(pid, 0)
 
 
-def _lint(doc: GiftDocument, display: str, cfg: LintConfig, jobs: int | None) -> list[Diagnostic]:
+def _lint(
+    doc: GiftDocument, display: str, cfg: LintConfig, jobs: int | None, workers: list[int]
+) -> list[Diagnostic]:
     out = _Collector(display)
     if doc.read_error is not None:
         out.add("GIFT002", (0, 0), f"cannot read the file: {doc.read_error}")
@@ -234,7 +243,9 @@ def _lint(doc: GiftDocument, display: str, cfg: LintConfig, jobs: int | None) ->
         jobs = 2 if n >= PARALLEL_MIN_BLOCKS and (os.cpu_count() or 1) >= 2 else 1
     # the file-wide checks run while the worker scans (or first, without a worker)
     scanned = (
-        _scan_forked(doc, cfg, n, lambda: _file_checks(src, out)) if jobs >= 2 and n >= 2 else None
+        _scan_forked(doc, cfg, n, lambda: _file_checks(src, out), workers)
+        if jobs >= 2 and n >= 2
+        else None
     )
     if scanned is None:
         _file_checks(src, out)
@@ -323,7 +334,11 @@ def _scan_blocks(
 
 
 def _scan_forked(
-    doc: GiftDocument, cfg: LintConfig, n: int, also: Callable[[], None] | None = None
+    doc: GiftDocument,
+    cfg: LintConfig,
+    n: int,
+    also: Callable[[], None] | None = None,
+    reap: list[int] | None = None,
 ) -> tuple[list[_Item], list[str], list[_Event]] | None:
     """:func:`_scan_blocks` over all blocks, the second half in a forked child process;
     ``also`` runs here while the child works.
@@ -331,7 +346,9 @@ def _scan_forked(
     Only where ``fork`` is safe (Linux, this thread alone); None otherwise (then nothing
     ran, ``also`` included). The child sends its result back through a pipe (``marshal``:
     lists and tuples of str and int); if it fails for any reason its half is scanned
-    here, so the result never depends on the child.
+    here, so the result never depends on the child. With ``reap``, a child whose whole
+    result arrived is not waited for (its exit takes a few milliseconds): its pid is put
+    in ``reap`` for the caller to ``waitpid`` once the result is used.
     """
     if sys.platform != "linux" or threading.active_count() != 1:
         return None
@@ -364,16 +381,22 @@ def _scan_forked(
         first = _scan_blocks(doc, cfg, 0, mid)
         with os.fdopen(rfd, "rb") as pipe:
             payload = pipe.read()
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): trust the payload
-            status = 0
-        reaped = True
         second: tuple[list[_Item], list[str], list[_Event]] | None = None
-        if status == 0 and payload:
+        if payload:  # a cut payload does not load (marshal data too short)
             try:
                 second = marshal.loads(payload)
             except (EOFError, ValueError, TypeError):
+                second = None
+        if second is not None and reap is not None:
+            reap.append(pid)
+            reaped = True
+        else:
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): trust the payload
+                status = 0
+            reaped = True
+            if status != 0:
                 second = None
         if second is None:
             second = _scan_blocks(doc, cfg, mid, n)
