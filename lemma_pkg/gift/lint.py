@@ -133,28 +133,19 @@ class _Collector:
             )
         return out
 
-    def sorted_diagnostics(self, items: list[_Item]) -> list[Diagnostic]:
-        """:meth:`diagnostics` in :meth:`Diagnostic.sort_key` order.
-
-        The items share one path, so they are sorted as tuples (cheap, and the collected
-        order is nearly sorted already) with the same stable order as sorting the objects;
-        the objects are then made in that order, each given its ``__dict__`` in one step
-        where :data:`_PLAIN_DIAGNOSTIC` allows (an equal object at about half the cost of
-        the frozen dataclass's ``__init__``, which sets each field through
-        ``object.__setattr__``).
-        """
-        rank = _SEVERITY_RANK
-        keyed = [(it[1], it[2], rank[it[0]], it[0], it[3], k) for k, it in enumerate(items)]
-        keyed.sort()
+    def made(self, items: Iterable[_Item]) -> list[Diagnostic]:
+        """:meth:`diagnostics`, each object given its ``__dict__`` in one step where
+        :data:`_PLAIN_DIAGNOSTIC` allows (an equal object at about half the cost of the
+        frozen dataclass's ``__init__``, which sets each field through
+        ``object.__setattr__``)."""
+        if not _PLAIN_DIAGNOSTIC:
+            return self.diagnostics(items)
         display = self.display
         rules = RULES_BY_CODE
-        if not _PLAIN_DIAGNOSTIC:
-            return self.diagnostics([items[t[5]] for t in keyed])
         new = object.__new__
         setattr_ = object.__setattr__
         out = []
-        for *_, k in keyed:
-            code, line, col, message, hint, _ = items[k]
+        for code, line, col, message, hint, _ in items:
             rule = rules[code]
             d = new(Diagnostic)
             setattr_(d, "__dict__", {"path": display, "line": line, "column": col,
@@ -162,6 +153,27 @@ class _Collector:
                                      "message": message, "hint": hint or rule.hint})  # fmt: skip
             out.append(d)
         return out
+
+    def sorted_diagnostics(
+        self, items: list[_Item], made: list[Diagnostic], keep: list[int] | None = None
+    ) -> list[Diagnostic]:
+        """The diagnostics of ``items`` (or of those at the indexes ``keep``) in
+        :meth:`Diagnostic.sort_key` order; ``made`` holds the objects of the first items
+        already (made while the lint worker was still busy).
+
+        The items share one path, so they are sorted as tuples (cheap, and the collected
+        order is nearly sorted already) with the same stable order as sorting the objects.
+        """
+        objs = made + self.made(items[len(made) :])
+        rank = _SEVERITY_RANK
+        if keep is None:
+            keyed = [(it[1], it[2], rank[it[0]], it[0], it[3], k) for k, it in enumerate(items)]
+        else:
+            keyed = [
+                (it[1], it[2], rank[it[0]], it[0], it[3], k) for k in keep for it in (items[k],)
+            ]
+        keyed.sort()
+        return [objs[t[5]] for t in keyed]
 
 
 #: The position of each rule's severity in :meth:`Diagnostic.sort_key`.
@@ -241,9 +253,18 @@ def _lint(
     n = len(doc.raw_blocks)
     if jobs is None:
         jobs = 2 if n >= PARALLEL_MIN_BLOCKS and (os.cpu_count() or 1) >= 2 else 1
-    # the file-wide checks run while the worker scans (or first, without a worker)
+    # the file-wide checks run while the worker scans (or first, without a worker); with a
+    # worker, the objects of the diagnostics found here are made while it finishes
+    made: list[Diagnostic] = []
     scanned = (
-        _scan_forked(doc, cfg, n, lambda: _file_checks(src, out), workers)
+        _scan_forked(
+            doc,
+            cfg,
+            n,
+            lambda: _file_checks(src, out),
+            workers,
+            lambda first: made.extend(out.made(out.items + first)),
+        )
         if jobs >= 2 and n >= 2
         else None
     )
@@ -285,16 +306,16 @@ def _lint(
             directives.block_off.setdefault(i, set()).update(_codes(a))
     disabled = _codes(" ".join(cfg.disabled)) | directives.file_off
     block_off, line_off = directives.block_off, directives.line_off
-    kept = out.items
+    keep = None
     if disabled or block_off or line_off:
-        kept = [
-            it
-            for it in out.items
+        keep = [
+            k
+            for k, it in enumerate(out.items)
             if it[0] not in disabled
             and not (it[5] >= 0 and it[0] in block_off.get(it[5], ()))
             and it[0] not in line_off.get(it[1], ())
         ]
-    return out.sorted_diagnostics(kept)
+    return out.sorted_diagnostics(out.items, made, keep)
 
 
 def _scan_blocks(
@@ -339,6 +360,7 @@ def _scan_forked(
     n: int,
     also: Callable[[], None] | None = None,
     reap: list[int] | None = None,
+    after: Callable[[list[_Item]], object] | None = None,
 ) -> tuple[list[_Item], list[str], list[_Event]] | None:
     """:func:`_scan_blocks` over all blocks, the second half in a forked child process;
     ``also`` runs here while the child works.
@@ -348,7 +370,8 @@ def _scan_forked(
     lists and tuples of str and int); if it fails for any reason its half is scanned
     here, so the result never depends on the child. With ``reap``, a child whose whole
     result arrived is not waited for (its exit takes a few milliseconds): its pid is put
-    in ``reap`` for the caller to ``waitpid`` once the result is used.
+    in ``reap`` for the caller to ``waitpid`` once the result is used. ``after`` gets the
+    items found here as soon as this half is done (before the child's result is read).
     """
     if sys.platform != "linux" or threading.active_count() != 1:
         return None
@@ -379,6 +402,8 @@ def _scan_forked(
         if also is not None:
             also()
         first = _scan_blocks(doc, cfg, 0, mid)
+        if after is not None:
+            after(first[0])
         with os.fdopen(rfd, "rb") as pipe:
             payload = pipe.read()
         second: tuple[list[_Item], list[str], list[_Event]] | None = None
