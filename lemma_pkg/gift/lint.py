@@ -134,10 +134,11 @@ class _Collector:
         return out
 
     def made(self, items: Iterable[_Item]) -> list[Diagnostic]:
-        """:meth:`diagnostics`, each object given its ``__dict__`` in one step where
-        :data:`_PLAIN_DIAGNOSTIC` allows (an equal object at about half the cost of the
-        frozen dataclass's ``__init__``, which sets each field through
-        ``object.__setattr__``)."""
+        """:meth:`diagnostics`, with the fields set directly where :data:`_PLAIN_DIAGNOSTIC`
+        allows (what the frozen dataclass's ``__init__`` does, through ``object.__setattr__``,
+        without a call and its global look-ups per field: an equal object in about 5/6 of
+        the time and the same memory; giving each object a whole ``__dict__`` would be
+        faster still but twice the size, as such dicts do not share their keys)."""
         if not _PLAIN_DIAGNOSTIC:
             return self.diagnostics(items)
         display = self.display
@@ -148,9 +149,13 @@ class _Collector:
         for code, line, col, message, hint, _ in items:
             rule = rules[code]
             d = new(Diagnostic)
-            setattr_(d, "__dict__", {"path": display, "line": line, "column": col,
-                                     "severity": rule.severity, "code": code,
-                                     "message": message, "hint": hint or rule.hint})  # fmt: skip
+            setattr_(d, "path", display)
+            setattr_(d, "line", line)
+            setattr_(d, "column", col)
+            setattr_(d, "severity", rule.severity)
+            setattr_(d, "code", code)
+            setattr_(d, "message", message)
+            setattr_(d, "hint", hint or rule.hint)
             out.append(d)
         return out
 
@@ -183,7 +188,7 @@ _SEVERITY_RANK: Final = {
 }
 
 #: :class:`Diagnostic` is a plain (``__dict__``) dataclass with these fields and nothing
-#: run on construction, so an object can be made by giving it its ``__dict__``.
+#: else run on construction, so an object can be made by setting its fields directly.
 _PLAIN_DIAGNOSTIC: Final = (
     tuple(f.name for f in fields(Diagnostic))
     == ("path", "line", "column", "severity", "code", "message", "hint")
