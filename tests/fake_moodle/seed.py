@@ -700,15 +700,8 @@ def record_quiz_attempt(
     return attempt
 
 
-def empty_site(state: State) -> None:
-    """A bare site: system context, roles, the guest and admin users, Category 1, no courses."""
-    state.add_context(1, CONTEXT_SYSTEM, 0, None)
-    state.add_context(2, CONTEXT_COURSE, 1, 1)
-    state.seq.start("context", 3)
-    _roles(state)
-    add_category(state, "Category 1", catid=1)
-    state.categories[1].update(sortorder=10000, timemodified=T_INSTALL)
-    state.seq.start("course_categories", 2)
+def _frontpage(state: State) -> None:
+    """The site course (id 1, format ``site``) every Moodle has."""
     state.courses[1] = {
         "id": 1,
         "category": 0,
@@ -722,8 +715,10 @@ def empty_site(state: State) -> None:
         "timecreated": T_INSTALL,
         "timemodified": T_INSTALL,
     }
-    state.seq.start("course", 2)
-    state.seq.start("user", 1)
+
+
+def _guest_and_admin(state: State) -> None:
+    """The guest (id 1) and admin (id 2) users a fresh install creates."""
     add_user(
         state,
         "guest",
@@ -742,6 +737,21 @@ def empty_site(state: State) -> None:
         timecreated=T_INSTALL,
         uid=2,
     )
+
+
+def empty_site(state: State) -> None:
+    """A bare site: system context, roles, the guest and admin users, Category 1, no courses."""
+    state.add_context(1, CONTEXT_SYSTEM, 0, None)
+    state.add_context(2, CONTEXT_COURSE, 1, 1)
+    state.seq.start("context", 3)
+    _roles(state)
+    add_category(state, "Category 1", catid=1)
+    state.categories[1].update(sortorder=10000, timemodified=T_INSTALL)
+    state.seq.start("course_categories", 2)
+    _frontpage(state)
+    state.seq.start("course", 2)
+    state.seq.start("user", 1)
+    _guest_and_admin(state)
     state.seq.start("user", 3)
     state.siteadmins.add(2)
     state.seq.start("service", 1)
@@ -766,37 +776,8 @@ def reference_site(state: State) -> None:
     add_category(state, "Category 1", catid=1)
     state.categories[1].update(sortorder=10000, timemodified=T_INSTALL)
     state.seq.start("course_categories", 2)
-    state.courses[1] = {
-        "id": 1,
-        "category": 0,
-        "fullname": "Acceptance Moodle",
-        "shortname": "acceptance",
-        "format": "site",
-        "idnumber": "",
-        "visible": 1,
-        "sortorder": 1,
-        "formatoptions": {},
-        "timecreated": T_INSTALL,
-        "timemodified": T_INSTALL,
-    }
-    add_user(
-        state,
-        "guest",
-        firstname="Guest user",
-        lastname=" ",
-        email="root@localhost",
-        timecreated=T_INSTALL,
-        uid=1,
-    )
-    add_user(
-        state,
-        "admin",
-        firstname="Admin",
-        lastname="User",
-        email="admin@example.com",
-        timecreated=T_INSTALL,
-        uid=2,
-    )
+    _frontpage(state)
+    _guest_and_admin(state)
     state.siteadmins.add(2)
     add_profile_field(state, "background", "Academic background", "text", param1="30")
     add_profile_field(
