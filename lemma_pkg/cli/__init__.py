@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("lemma_pkg.cli.preview", "preview_command"),
     "config": ("lemma_pkg.cli.config", "config_group"),
     "doctor": ("lemma_pkg.cli.doctor", "doctor_command"),
+    "plugin": ("lemma_pkg.cli.plugin", "plugin_group"),
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

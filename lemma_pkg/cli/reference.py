@@ -39,15 +39,15 @@ def cli_reference_markdown() -> str:
     return "\n".join(_walk(main, ctx, ["lemma"]))
 
 
-def replace_block(readme: str, block: str) -> str:
+def replace_block(readme: str, block: str, start: str = START, end: str = END) -> str:
     """``readme`` with the text between the markers replaced by ``block``."""
-    head, sep, rest = readme.partition(START)
+    head, sep, rest = readme.partition(start)
     if not sep:
-        raise ValueError(f"README has no {START} marker")
-    _, sep2, tail = rest.partition(END)
+        raise ValueError(f"no {start} marker")
+    _, sep2, tail = rest.partition(end)
     if not sep2:
-        raise ValueError(f"README has no {END} marker")
-    return f"{head}{START}\n\n{block}\n{END}{tail}"
+        raise ValueError(f"no {end} marker")
+    return f"{head}{start}\n\n{block}\n{end}{tail}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -384,6 +384,21 @@ class FakeMoodle:
             self.requests.append(req)
 
     # -------------------------------------------------------------- helpers
+    def install_plugin(self) -> None:
+        """Install the companion plugin: its functions appear with the plugin's version."""
+        from lemma_pkg.plugin.bundle import plugin_version
+
+        with self.state.lock:
+            self.state.component_versions["local_lemma"] = str(plugin_version().version)
+
+    def issue_lemma_token(self, username: str = "admin") -> str:
+        """Install the plugin and issue a token for its pre-built service ``lemma`` (every
+        function lemma calls, core and plugin, as the plugin's db/services.php lists them)."""
+        from lemma_pkg.plugin.services import service_functions
+
+        self.install_plugin()
+        return self.issue_token(username, service_functions())
+
     def issue_token(
         self,
         username: str,

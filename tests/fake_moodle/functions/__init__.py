@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     files,
     grades,
     group,
+    lemma_plugin,
     mobile,
     page,
     quiz,

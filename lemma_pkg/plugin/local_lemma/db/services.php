@@ -1,0 +1,76 @@
+<?php
+// This file is part of local_lemma, the companion plugin of lemma-pkg.
+//
+// local_lemma is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// local_lemma is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with local_lemma.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * Web-service functions of local_lemma and the pre-built service 'lemma'.
+ *
+ * Generated from lemma_pkg/plugin/contract.yaml and lemma_pkg/moodle/functions.py by
+ * `python -m lemma_pkg.plugin.services --write`; do not edit by hand.
+ *
+ * @package    local_lemma
+ * @copyright  2026 lemma-pkg contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+$functions = [
+    'local_lemma_course_map' => [
+        'classname' => 'local_lemma\\external\\course_map',
+        'description' => 'Every course module of a course with its idnumber, section and visibility, in section order, in one call (core_course_get_contents has no idnumber).',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:manageactivities',
+        'ajax' => false,
+    ],
+];
+
+$services = [
+    'lemma' => [
+        'functions' => [
+            'core_cohort_add_cohort_members',
+            'core_cohort_create_cohorts',
+            'core_completion_get_activities_completion_status',
+            'core_completion_get_course_completion_status',
+            'core_course_create_categories',
+            'core_course_create_courses',
+            'core_course_delete_courses',
+            'core_course_get_categories',
+            'core_course_get_contents',
+            'core_course_get_courses_by_field',
+            'core_enrol_get_enrolled_users',
+            'core_files_get_files',
+            'core_group_add_group_members',
+            'core_group_create_groups',
+            'core_group_get_course_groups',
+            'core_user_create_users',
+            'core_user_get_users_by_field',
+            'core_user_update_users',
+            'core_webservice_get_site_info',
+            'enrol_manual_enrol_users',
+            'enrol_manual_unenrol_users',
+            'gradereport_user_get_grade_items',
+            'local_lemma_course_map',
+            'mod_quiz_get_quizzes_by_courses',
+            'mod_quiz_get_user_attempts',
+            'mod_quiz_get_user_best_grade',
+        ],
+        'shortname' => 'lemma',
+        'enabled' => 1,
+        'restrictedusers' => 0,
+        'uploadfiles' => 1,
+        'downloadfiles' => 1,
+    ],
+];
