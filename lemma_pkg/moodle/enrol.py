@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
 from lemma_pkg.moodle.client import MoodleClient
@@ -111,3 +112,90 @@ def iter_enrolled_users(
             return
         yield from page
         start += page_size
+
+
+@dataclass(frozen=True)
+class UserEnrolment:
+    """One enrolment of a user in a course: method instance, status and dates."""
+
+    enrolid: int
+    method: str
+    status: int  # 0 active, 1 suspended
+    timestart: int
+    timeend: int
+
+
+@dataclass(frozen=True)
+class Participant:
+    userid: int
+    enrolments: tuple[UserEnrolment, ...]
+    roleids: frozenset[int]
+    groupids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class ManualMethod:
+    """The course's manual enrolment method (``id`` 0: none)."""
+
+    id: int
+    enabled: bool
+    roleid: int
+    enrolperiod: int
+
+
+@dataclass(frozen=True)
+class CourseEnrolments:
+    """What ``local_lemma_course_enrolments`` reports for a course, all pages together."""
+
+    courseid: int
+    manual: ManualMethod
+    #: role id -> shortname, for the roles the caller may assign in the course
+    assignable: dict[int, str]
+    participants: dict[int, Participant]
+
+
+def get_course_enrolments(
+    client: MoodleClient, courseid: int, *, page_size: int = 5000
+) -> CourseEnrolments:
+    """``local_lemma_course_enrolments`` (companion plugin): the manual method, assignable
+    roles and every enrolled user with their enrolments' status and dates, roles and
+    groups, read in pages of ``page_size`` users."""
+    participants: dict[int, Participant] = {}
+    start = 0
+    while True:
+        data = client.call(
+            "local_lemma_course_enrolments",
+            {"courseid": courseid, "limitfrom": start, "limitnumber": page_size},
+        )
+        for u in data.get("users") or []:
+            participants[int(u["userid"])] = Participant(
+                userid=int(u["userid"]),
+                enrolments=tuple(
+                    UserEnrolment(
+                        int(e["enrolid"]),
+                        str(e["method"]),
+                        int(e["status"]),
+                        int(e["timestart"]),
+                        int(e["timeend"]),
+                    )
+                    for e in u.get("enrolments") or []
+                ),
+                roleids=frozenset(int(r) for r in u.get("roleids") or []),
+                groupids=frozenset(int(g) for g in u.get("groupids") or []),
+            )
+        page = len(data.get("users") or [])
+        start += page
+        if page < page_size or start >= int(data.get("totalusers", 0)):
+            break
+    m = data.get("manual") or {}
+    return CourseEnrolments(
+        courseid=courseid,
+        manual=ManualMethod(
+            int(m.get("id", 0)),
+            bool(m.get("enabled")),
+            int(m.get("roleid", 0)),
+            int(m.get("enrolperiod", 0)),
+        ),
+        assignable={int(r["id"]): str(r["shortname"]) for r in data.get("assignableroles") or []},
+        participants=participants,
+    )

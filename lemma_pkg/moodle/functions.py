@@ -79,6 +79,22 @@ FUNCTIONS: dict[str, WsFunction] = {
             required=False,
         ),
         _F(
+            "core_cohort_get_cohorts",
+            "read",
+            True,
+            ("enrol",),
+            "find cohorts by idnumber or id",
+            required=False,
+        ),
+        _F(
+            "core_cohort_get_cohort_members",
+            "read",
+            True,
+            ("enrol",),
+            "members of cohorts",
+            required=False,
+        ),
+        _F(
             "core_cohort_add_cohort_members",
             "write",
             True,

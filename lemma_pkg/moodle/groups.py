@@ -127,3 +127,19 @@ def add_cohort_members(client: MoodleClient, rows: Sequence[CohortMember]) -> li
     ):
         warnings.extend(warnings_of(answer))
     return warnings
+
+
+def get_cohorts(client: MoodleClient) -> list[Cohort]:
+    """``core_cohort_get_cohorts`` without ids: every cohort the caller may view."""
+    return cast(list[Cohort], client.call("core_cohort_get_cohorts") or [])
+
+
+def get_cohort_members(client: MoodleClient, cohortids: Sequence[int]) -> dict[int, set[int]]:
+    """``core_cohort_get_cohort_members``: cohort id -> member user ids (no call for no ids)."""
+    out: dict[int, set[int]] = {}
+    ids = list(cohortids)
+    for i in range(0, len(ids), 500):
+        data = client.call("core_cohort_get_cohort_members", {"cohortids": ids[i : i + 500]})
+        for c in data or []:
+            out[int(c["cohortid"])] = {int(u) for u in c.get("userids") or []}
+    return out

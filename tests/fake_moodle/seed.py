@@ -779,6 +779,8 @@ def reference_site(state: State) -> None:
     _frontpage(state)
     _guest_and_admin(state)
     state.siteadmins.add(2)
+    state.profile_categories[1] = {"id": 1, "name": "Other fields", "sortorder": 1}
+    state.seq.start("user_info_category", 2)
     add_profile_field(state, "background", "Academic background", "text", param1="30")
     add_profile_field(
         state,

@@ -149,6 +149,7 @@ class SiteConfig:
         self.maintenance = False  # $CFG->maintenance_enabled: sitemaintenance errors
         self.extendedusernamechars = False
         self.passwordpolicy = True
+        self.timezone = "UTC"  # core_date::get_server_timezone(); also the users' default
         self.courseduration = 365 * 24 * 3600
         self.grade_report_showonlyactiveenrol = True
         self.advancedfeatures: list[tuple[str, int]] = [
@@ -196,6 +197,7 @@ class State:
         "role_assignments",
         "roles",
         "users",
+        "profile_categories",
         "profile_fields",
         "profile_data",
         "preferences",
@@ -232,6 +234,7 @@ class State:
         self.role_assignments: list[Record] = []
         self.roles: dict[int, Record] = {}
         self.users: dict[int, Record] = {}
+        self.profile_categories: dict[int, Record] = {}  # user_info_category
         self.profile_fields: dict[int, Record] = {}
         self.profile_data: dict[tuple[int, int], str] = {}  # (userid, fieldid)
         self.preferences: dict[tuple[int, str], str] = {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import invalid_parameter, required_capability
-from ..params import Multiple, Params, Single, Value, opt
+from ..errors import invalid_parameter, missing_record, required_capability
+from ..params import Multiple, Params, Single, Value, dflt, opt
 from ..registry import Call, wsfunction
 from ..state import CONTEXT_COURSECAT
 from .course import fmt_value, validate_format
@@ -169,3 +169,45 @@ def add_cohort_members(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                 "timeadded": state.now(),
             }
     return {"warnings": warnings}
+
+
+def _viewable(call: Call, cohort: dict[str, Any]) -> None:
+    ctxid = cohort["contextid"]
+    if not (
+        call.has_capability("moodle/cohort:manage", ctxid)
+        or call.has_capability("moodle/cohort:view", ctxid)
+    ):
+        raise required_capability("View site-wide cohorts", "moodle/cohort:view")
+
+
+@wsfunction("core_cohort_get_cohorts", Params({"cohortids": dflt(Multiple(Value("int")), [])}))
+def get_cohorts(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every cohort when no ids are given; each one must be viewable by the caller."""
+    state = call.state
+    ids = params["cohortids"] or sorted(state.cohorts)
+    out = []
+    for cid in ids:
+        cohort = state.cohorts.get(cid)
+        if cohort is None:
+            continue  # get_records_list() skips unknown ids
+        _viewable(call, cohort)
+        rec = cohort_record(cohort)
+        rec["customfields"] = []
+        if not rec["theme"]:
+            del rec["theme"]
+        out.append(rec)
+    return out
+
+
+@wsfunction("core_cohort_get_cohort_members", Params({"cohortids": Multiple(Value("int"))}))
+def get_cohort_members(call: Call, params: dict[str, Any]) -> list[dict[str, Any]]:
+    state = call.state
+    out = []
+    for cid in params["cohortids"]:
+        cohort = state.cohorts.get(cid)
+        if cohort is None:
+            raise missing_record("cohort")
+        _viewable(call, cohort)
+        userids = sorted(u for (c, u) in state.cohort_members if c == cid)
+        out.append({"cohortid": cid, "userids": userids})
+    return out

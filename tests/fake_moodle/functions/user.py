@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..errors import (
     MoodleError,
@@ -111,8 +112,29 @@ def save_profile_data(state: State, userid: int, customfields: list[dict[str, st
         elif field["datatype"] == "checkbox":
             value = "1" if value not in ("", "0") else "0"
         elif field["datatype"] == "datetime":
-            value = str(clean_param(value, "int"))
+            value = str(datetime_data(state, field, value))
         state.profile_data[key] = value
+
+
+def datetime_data(state: State, field: Record, value: str) -> int:
+    """profile_field_datetime::edit_save_data_preprocess(): a timestamp or Y-m-d[-H-i-s]
+    string becomes midnight (or that time) of that date in the caller's time zone, the year
+    clamped into the field's start and end years."""
+    if not value or value == "0":
+        return 0
+    tz = ZoneInfo(state.config.timezone)
+    if re.fullmatch(r"-?\d+", value.strip()):
+        day = datetime.fromtimestamp(int(value), tz=tz)
+        parts = [day.year, day.month, day.day, day.hour, day.minute, day.second]
+    else:
+        parts = [int(p) if p.strip().lstrip("-").isdigit() else 0 for p in value.split("-")]
+    start, end = int(field.get("param1") or 1900), int(field.get("param2") or 2050)
+    parts[0] = min(max(parts[0], start), end)
+    if field.get("param3") and len(parts) == 6:
+        when = datetime(*parts[:6], tzinfo=tz)  # type: ignore[misc]
+    else:
+        when = datetime(parts[0], max(parts[1], 1), max(parts[2], 1), tzinfo=tz)
+    return int(when.timestamp())
 
 
 def profile_fields_for(

@@ -35,6 +35,27 @@ $functions = [
         'capabilities' => 'moodle/course:manageactivities',
         'ajax' => false,
     ],
+    'local_lemma_site_rules' => [
+        'classname' => 'local_lemma\\external\\site_rules',
+        'description' => 'What the site accepts when users are created, which no core function reports: the username, email and password rules, installed languages, themes and authentication plugins, countries, time zones, the custom profile fields with their settings, the course-level roles, and PHP\'s request limits. lemma enrol checks every roster row against these before it writes anything.',
+        'type' => 'read',
+        'capabilities' => 'moodle/user:create',
+        'ajax' => false,
+    ],
+    'local_lemma_sync_profile_fields' => [
+        'classname' => 'local_lemma\\external\\sync_profile_fields',
+        'description' => 'Compare custom user profile fields (a course\'s registration background) with the site\'s and, with apply=1, create the missing ones and update those that differ, through Moodle\'s profile field API. Never deletes a field or any user\'s data, and never changes a field\'s type.',
+        'type' => 'write',
+        'capabilities' => 'moodle/site:config',
+        'ajax' => false,
+    ],
+    'local_lemma_course_enrolments' => [
+        'classname' => 'local_lemma\\external\\course_enrolments',
+        'description' => 'A course\'s manual enrolment method (enabled, default role and period), the roles the caller may assign there, and every enrolled user with each enrolment\'s status and dates, roles and groups, in pages ordered by user id. No core function gives enrolment dates, so without it a re-run roster could not tell an unchanged enrolment from a changed one.',
+        'type' => 'read',
+        'capabilities' => 'moodle/course:enrolreview',
+        'ajax' => false,
+    ],
 ];
 
 $services = [
@@ -42,6 +63,8 @@ $services = [
         'functions' => [
             'core_cohort_add_cohort_members',
             'core_cohort_create_cohorts',
+            'core_cohort_get_cohort_members',
+            'core_cohort_get_cohorts',
             'core_completion_get_activities_completion_status',
             'core_completion_get_course_completion_status',
             'core_course_create_categories',
@@ -62,7 +85,10 @@ $services = [
             'enrol_manual_enrol_users',
             'enrol_manual_unenrol_users',
             'gradereport_user_get_grade_items',
+            'local_lemma_course_enrolments',
             'local_lemma_course_map',
+            'local_lemma_site_rules',
+            'local_lemma_sync_profile_fields',
             'mod_quiz_get_quizzes_by_courses',
             'mod_quiz_get_user_attempts',
             'mod_quiz_get_user_best_grade',
