@@ -46,6 +46,14 @@ def write(rel: str, data: str | bytes) -> Callable[[Path], None]:
     return apply
 
 
+def append(rel: str, text: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        path = root / rel
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    return apply
+
+
 def both(*fns: Callable[[Path], None]) -> Callable[[Path], None]:
     def apply(root: Path) -> None:
         for fn in fns:
@@ -65,6 +73,20 @@ class Case:
     message: str
     hint: str | None = None  # None: not checked
     severity: Severity = Severity.ERROR
+
+
+# A background block appended to the golden course.yaml (which has 25 lines).
+BACKGROUND = """background:
+  fields:
+    - shortname: sector
+      name: Work sector
+      type: menu
+      options: [Academia, Industry, Other]
+      default: Other
+    - shortname: consent
+      name: Research consent
+      type: checkbox
+"""
 
 
 CASES = [
@@ -500,6 +522,34 @@ CASES = [
         11,
         codes.EMPTY_QUIZ,
         'GIFT file "gift_quizzes/basics.gift" has no questions Moodle would import',
+    ),
+    Case(
+        "bad-field-shortname",
+        append(COURSE, BACKGROUND.replace("shortname: sector", "shortname: work-sector")),
+        COURSE,
+        28,
+        18,
+        codes.BAD_FIELD_SHORTNAME,
+        'background field "work-sector": a shortname may hold only letters, digits and _',
+        "write it like study_background; it becomes the roster column profile_field_work_sector",
+    ),
+    Case(
+        "duplicate-field",
+        append(COURSE, BACKGROUND.replace("shortname: consent", "shortname: Sector")),
+        COURSE,
+        33,
+        7,
+        codes.DUPLICATE_FIELD,
+        'course.yaml background: field "Sector" is declared twice (first on line 28)',
+    ),
+    Case(
+        "bad-menu-options",
+        append(COURSE, BACKGROUND.replace("default: Other", "default: other")),
+        COURSE,
+        32,
+        16,
+        codes.BAD_MENU_OPTIONS,
+        "background field \"sector\": the default 'other' is not one of the options",
     ),
 ]
 

@@ -218,6 +218,32 @@ NO_PROJECT = _rule(
 # quizzes
 EMPTY_QUIZ = _rule("LEM051", "empty-quiz", E, "A quiz's GIFT file has no questions.")
 
+# registration background (course.yaml `background:`)
+BAD_FIELD_SHORTNAME = _rule(
+    "LEM070",
+    "bad-field-shortname",
+    E,
+    "A background field's shortname is not made of letters, digits and _ only (Moodle's rule "
+    "for profile field short names).",
+    "Short names are also the roster columns (profile_field_<shortname>) and the keys of the "
+    "research exports: choose them once and keep them.",
+)
+DUPLICATE_FIELD = _rule(
+    "LEM071",
+    "duplicate-field",
+    E,
+    "Two background fields have the same shortname (compared without case, as MySQL does).",
+)
+BAD_MENU_OPTIONS = _rule(
+    "LEM072",
+    "bad-menu-options",
+    E,
+    "A menu field's options are wrong: fewer than two, an empty or repeated option, an option "
+    "with a line break, or a default that is not one of them.",
+    "Moodle stores a menu value only when it matches an option exactly, and otherwise keeps "
+    "the default without a word.",
+)
+
 
 DOC_START = "<!-- lem-rules:start -->"
 DOC_END = "<!-- lem-rules:end -->"

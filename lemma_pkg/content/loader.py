@@ -17,6 +17,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from lemma_pkg.content import codes
+from lemma_pkg.content.background import read_background
 from lemma_pkg.content.checks import CrossChecks
 from lemma_pkg.content.context import (
     CONTENT_DIR,
@@ -175,6 +176,12 @@ class _Loader(ItemReaders, CrossChecks):
                 disable=tuple(s for s, _ in lf.str_list("disable") or []),
             )
             lf.finish()
+        background_node = f.mapping("background")
+        background = (
+            read_background(background_node, f, self.content / COURSE_FILE)
+            if background_node is not None
+            else None
+        )
         preview_node = f.mapping("preview")
         if preview_node is not None:
             pf = Fields(preview_node, disp, self.diags, "course.yaml preview")
@@ -235,6 +242,7 @@ class _Loader(ItemReaders, CrossChecks):
             completion_tracking=self.completion_tracking,
             sections=tuple(sections),
             completion_requires=tuple(requires),
+            background=background,
         )
 
     def load_module(

@@ -176,6 +176,54 @@ class Section:
     citation: str = ""
 
 
+BackgroundType = Literal["menu", "text", "checkbox", "date"]
+
+# Who may see a background field's value in Moodle (PROFILE_VISIBLE_*): "private" is the
+# learner and those with moodle/user:viewalldetails (administrators, the researchers' role).
+Visibility = Literal["private", "teachers", "everyone", "nobody"]
+
+
+@dataclass(frozen=True)
+class BackgroundField:
+    """A piece of registration background the course asks learners for.
+
+    In Moodle it is a custom user profile field; rosters give it in the column
+    ``profile_field_<shortname>`` and research exports key it by ``shortname``, so a
+    shortname, once used, never changes. ``required`` means every new learner of a roster
+    must have a value (lemma enrol checks it; Moodle's own "required" flag is never set, see
+    docs/enrol.md). ``options`` are a menu's choices, matched exactly; ``default`` is the
+    value Moodle shows and stores when none is given (a checkbox's is "0" or "1").
+    """
+
+    shortname: str
+    name: str
+    type: BackgroundType
+    required: bool = False
+    options: tuple[str, ...] = ()
+    default: str = ""
+    description: str = ""
+    visible: Visibility = "private"
+    locked: bool = False
+    max_length: int = 2048  # text
+    start_year: int = 1900  # date
+    end_year: int = 2050  # date
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True)
+class Background:
+    """The registration background of a course: profile fields in one Moodle category."""
+
+    category: str
+    fields: tuple[BackgroundField, ...] = ()
+
+    def field(self, shortname: str) -> BackgroundField | None:
+        for f in self.fields:
+            if f.shortname == shortname:
+                return f
+        return None
+
+
 @dataclass(frozen=True)
 class Course:
     fullname: str
@@ -194,6 +242,8 @@ class Course:
     sections: tuple[Section, ...] = ()
     # Course completion: idnumbers of the items that must be complete (empty: no criteria).
     completion_requires: tuple[str, ...] = field(default_factory=tuple)
+    # The registration background learners give (custom profile fields), if any.
+    background: Background | None = None
 
     def items(self) -> list[AnyItem]:
         """Every item of every section, in course order."""
