@@ -393,6 +393,9 @@ def run_doctor(
         except MoodleError as exc:
             report.checks.append(Check("max_input_vars", Status.FAIL, exc.message, exc.hint or ""))
         report.checks.append(check_companion(info))
+        from lemma_pkg.enrol.fields import check_background_fields  # imports this module
+
+        report.checks.append(check_background_fields(client, info))
     return report
 
 

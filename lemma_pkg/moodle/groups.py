@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
 from lemma_pkg.moodle.client import MoodleClient
@@ -67,23 +67,31 @@ def get_course_groups(client: MoodleClient, courseid: int) -> list[Group]:
     return cast(list[Group], client.call("core_group_get_course_groups", {"courseid": courseid}))
 
 
+def find_created_groups(
+    client: MoodleClient, batch: Sequence[Mapping[str, Any]]
+) -> list[Group] | None:
+    """After a ``core_group_create_groups`` call whose outcome is unknown: the groups when
+    they all exist now (looked up by name), None when none does."""
+    by_course: dict[int, dict[str, Group]] = {}
+    for r in batch:
+        if r["courseid"] not in by_course:
+            by_course[r["courseid"]] = {
+                g["name"]: g for g in get_course_groups(client, r["courseid"])
+            }
+    found = [by_course[r["courseid"]].get(str(r["name"]).strip()) for r in batch]
+    if all(found):
+        return [g for g in found if g is not None]
+    if any(found):
+        raise MoodleRemoteError("core_group_create_groups: only part of a batch exists")
+    return None
+
+
 def create_groups(client: MoodleClient, rows: Sequence[NewGroup]) -> list[Group]:
     """``core_group_create_groups``: all-or-nothing per call; a duplicate name in the course is
     ``invalidparameter``. After a timeout the course's groups are looked up by name."""
 
     def reconcile(batch: Sequence[Any]) -> list[Group] | None:
-        by_course: dict[int, dict[str, Group]] = {}
-        for r in batch:
-            if r["courseid"] not in by_course:
-                by_course[r["courseid"]] = {
-                    g["name"]: g for g in get_course_groups(client, r["courseid"])
-                }
-        found = [by_course[r["courseid"]].get(r["name"]) for r in batch]
-        if all(found):
-            return [g for g in found if g is not None]
-        if any(found):
-            raise MoodleRemoteError("core_group_create_groups: only part of a batch exists")
-        return None
+        return find_created_groups(client, batch)
 
     out: list[Group] = []
     for answer in client.call_batched(
@@ -106,13 +114,15 @@ def add_group_members(client: MoodleClient, rows: Sequence[GroupMember]) -> None
 
 
 def create_cohorts(client: MoodleClient, rows: Sequence[NewCohort]) -> list[Cohort]:
-    """``core_cohort_create_cohorts`` (a duplicate idnumber is ``invalidparameter``)."""
+    """``core_cohort_create_cohorts`` (a duplicate idnumber is ``invalidparameter``). After a
+    timeout the cohorts are looked up by idnumber before anything is resent."""
     out: list[Cohort] = []
     for answer in client.call_batched(
         "core_cohort_create_cohorts",
         "cohorts",
         cast(Sequence[dict[str, Any]], rows),
         one_result_per_row=True,
+        reconcile=lambda batch: find_created_cohorts(client, batch),
     ):
         out.extend(answer)
     return out
@@ -143,3 +153,17 @@ def get_cohort_members(client: MoodleClient, cohortids: Sequence[int]) -> dict[i
         for c in data or []:
             out[int(c["cohortid"])] = {int(u) for u in c.get("userids") or []}
     return out
+
+
+def find_created_cohorts(
+    client: MoodleClient, batch: Sequence[Mapping[str, Any]]
+) -> list[Cohort] | None:
+    """After a ``core_cohort_create_cohorts`` call whose outcome is unknown: the cohorts when
+    they all exist now (looked up by idnumber), None when none does."""
+    existing = {c.get("idnumber"): c for c in get_cohorts(client)}
+    found = [existing.get(r["idnumber"]) for r in batch]
+    if all(found):
+        return [c for c in found if c is not None]
+    if any(found):
+        raise MoodleRemoteError("core_cohort_create_cohorts: only part of a batch exists")
+    return None

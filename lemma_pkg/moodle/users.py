@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
 from lemma_pkg.moodle.client import MoodleClient
@@ -112,6 +112,25 @@ def get_users_by_field(client: MoodleClient, field: str, values: Sequence[str | 
     return out
 
 
+def find_created_users(
+    client: MoodleClient, batch: Sequence[Mapping[str, Any]]
+) -> list[CreatedUser] | None:
+    """After a ``core_user_create_users`` call whose outcome is unknown (a timeout, a broken
+    connection): the batch as Moodle would have answered when every username exists now,
+    None when none does (safe to send again). The call is one transaction, so only part of
+    the batch existing means someone else is creating the same users: that is an error."""
+    names = [str(r["username"]) for r in batch]
+    found = {u["username"]: u["id"] for u in get_users_by_field(client, "username", names)}
+    if len(found) == len(names):
+        return [{"id": found[n], "username": n} for n in names]
+    if found:
+        raise MoodleRemoteError(
+            "core_user_create_users: only part of a batch exists after a timeout",
+            "run the command again: existing users are found and skipped",
+        )
+    return None
+
+
 def create_users(client: MoodleClient, rows: Sequence[NewUser]) -> list[CreatedUser]:
     """``core_user_create_users``, in batches under ``max_input_vars``; each batch is one
     transaction (a bad row fails its whole batch, with the reason only in debuginfo). Rows cut
@@ -119,16 +138,7 @@ def create_users(client: MoodleClient, rows: Sequence[NewUser]) -> list[CreatedU
     usernames are looked up before anything is resent."""
 
     def reconcile(batch: Sequence[Any]) -> list[CreatedUser] | None:
-        names = [r["username"] for r in batch]
-        found = {u["username"]: u["id"] for u in get_users_by_field(client, "username", names)}
-        if len(found) == len(names):
-            return [{"id": found[n], "username": n} for n in names]
-        if found:
-            raise MoodleRemoteError(
-                "core_user_create_users: only part of a batch exists after a timeout",
-                "run the command again: existing users are found and skipped",
-            )
-        return None
+        return find_created_users(client, batch)
 
     out: list[CreatedUser] = []
     for answer in client.call_batched(
