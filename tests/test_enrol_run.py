@@ -502,7 +502,9 @@ def test_the_plugin_is_required(fake_moodle: FakeMoodle, tmp_path: Path) -> None
     plain = fake_moodle.issue_token("admin")
     from lemma_pkg.moodle.client import MoodleClient
 
-    with MoodleClient(fake_moodle.url, plain, allow_insecure_http=True) as client:
-        with pytest.raises(MoodleConfigError) as err:
-            site.run(roster, client=client)
+    with (
+        MoodleClient(fake_moodle.url, plain, allow_insecure_http=True) as client,
+        pytest.raises(MoodleConfigError) as err,
+    ):
+        site.run(roster, client=client)
     assert "companion plugin local_lemma" in (err.value.hint or "")

@@ -80,7 +80,7 @@ def _print(result: SyncResult, fmt: str) -> None:
     width = max((len(f.shortname) for f in result.fields), default=0)
     for f in result.fields:
         extra = f" ({', '.join(f.differences)})" if f.differences else ""
-        click.echo(f"{f.status:<9}  {f.shortname:<{width}}{extra}")
+        click.echo(f"{f.status:<9}  {f.shortname:<{width}}{extra}".rstrip())
 
 
 @background_group.command("check")

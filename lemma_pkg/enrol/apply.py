@@ -20,6 +20,7 @@ from typing import Any
 from lemma_pkg.enrol.ledger import Ledger
 from lemma_pkg.enrol.plan import OPS, Plan, Step
 from lemma_pkg.moodle.client import BASE_FIELDS, MoodleClient
+from lemma_pkg.moodle.enrol import CourseEnrolments, get_course_enrolments
 from lemma_pkg.moodle.errors import (
     AlreadyExistsError,
     InvalidParameterError,
@@ -27,6 +28,7 @@ from lemma_pkg.moodle.errors import (
     MoodleRemoteError,
     PasswordPolicyError,
     RecordNotFoundError,
+    UnexpectedResponseError,
 )
 from lemma_pkg.moodle.groups import find_created_cohorts, find_created_groups
 from lemma_pkg.moodle.params import count_fields
@@ -123,6 +125,8 @@ class Applier:
         self.skip_invalid = skip_invalid
         self.progress = progress
         self.outcome = Outcome()
+        #: id() of the steps in outcome.applied.
+        self._applied: set[int] = set()
         self.done = 0
         self.total = 0
 
@@ -146,6 +150,9 @@ class Applier:
                     continue
                 ready.append((step, self._ws_row(step)))
             self._send_all(op, ready)
+            if op in ("enrol", "suspend") and ready and not self._stopped():
+                # Group members must be enrolled: make sure no enrolment was dropped first.
+                self._confirm_enrolments(op, ready)
             for r in self.outcome.rejected:
                 if r.step.op == "create_user":
                     failed_users.add(r.step.user)
@@ -183,6 +190,31 @@ class Applier:
             row["password"] = step.secret.reveal()
         return row
 
+    def _confirm_enrolments(self, op: str, sent: list[tuple[Step, dict[str, Any]]]) -> None:
+        """Read the courses' enrolments and send again what is not there (PHP drops rows
+        past max_input_vars without a word, and enrol_manual_enrol_users answers nothing)."""
+        spec = SPECS[op]
+        for _attempt in range(3):
+            courses = {int(row["courseid"]) for _, row in sent}
+            have = {cid: get_course_enrolments(self.client, cid) for cid in sorted(courses)}
+            missing = [
+                (step, row)
+                for step, row in sent
+                if id(step) in self._applied and not _enrolled(have[int(row["courseid"])], row)
+            ]
+            if not missing:
+                return
+            self.outcome.resent += len(missing)
+            self.total += len(missing)
+            chunks: list[list[tuple[Step, dict[str, Any]]]] = []
+            start = 0
+            for chunk in self.client.batches(spec.list_key, [r for _, r in sent]):
+                chunks.append(sent[start : start + len(chunk)])
+                start += len(chunk)
+            self._shrink(spec, chunks, {id(s) for s, _ in missing})
+            self._send_all(op, missing)
+            sent = missing
+
     def _stopped(self) -> bool:
         return self.outcome.stopped
 
@@ -198,12 +230,13 @@ class Applier:
         todo = items
         while todo and not self._stopped():
             rows = [r for _, r in todo]
-            chunks = self.client.batches(spec.list_key, rows)
-            left: list[tuple[Step, dict[str, Any]]] = []
+            chunks: list[list[tuple[Step, dict[str, Any]]]] = []
             start = 0
-            for n, chunk in enumerate(chunks, start=1):
-                batch = todo[start : start + len(chunk)]
+            for chunk in self.client.batches(spec.list_key, rows):
+                chunks.append(todo[start : start + len(chunk)])
                 start += len(chunk)
+            left: list[tuple[Step, dict[str, Any]]] = []
+            for n, batch in enumerate(chunks, start=1):
                 log.debug(
                     "%s: batch %d of %d (%d rows)", spec.wsfunction, n, len(chunks), len(batch)
                 )
@@ -211,20 +244,34 @@ class Applier:
                 if self._stopped():
                     return
             if left:
-                # PHP dropped rows (max_input_vars lower than the site says): smaller requests.
+                # Moodle answered for fewer rows than were sent: PHP cut the requests.
                 self.outcome.resent += len(left)
-                self.client.max_fields = max(
-                    BASE_FIELDS + 2 * count_fields({spec.list_key: [left[0][1]]}),
-                    self.client.max_fields // 2,
-                )
-                log.warning(
-                    "%s: Moodle processed fewer rows than were sent (PHP's max_input_vars cut "
-                    "the request); sending %d rows again in requests of at most %d fields",
-                    spec.wsfunction,
-                    len(left),
-                    self.client.max_fields,
-                )
+                self._shrink(spec, chunks, {id(s) for s, _ in left})
             todo = left
+
+    def _shrink(
+        self, spec: OpSpec, chunks: list[list[tuple[Step, dict[str, Any]]]], lost: set[int]
+    ) -> None:
+        """Lower the request size under what PHP kept of the requests that lost rows: the
+        rows before the first lost one arrived (PHP keeps the first max_input_vars fields)."""
+        kept: list[int] = []
+        for chunk in chunks:
+            flags = [id(step) not in lost for step, _ in chunk]
+            if all(flags):
+                continue
+            arrived = [row for (_step, row), ok in zip(chunk, flags, strict=True) if ok]
+            k = flags.index(False)
+            kept.append(BASE_FIELDS + count_fields({spec.list_key: arrived[:k]}))
+        one = BASE_FIELDS + count_fields({spec.list_key: [chunks[0][0][1]]})
+        limit = min(kept) if kept and min(kept) >= one else self.client.max_fields // 2
+        self.client.max_fields = max(one, min(self.client.max_fields - 1, limit))
+        log.warning(
+            "%s: rows sent were not processed (PHP's max_input_vars cut the request, %d fields "
+            "reached Moodle); sending them again in requests of at most %d fields",
+            spec.wsfunction,
+            min(kept) if kept else 0,
+            self.client.max_fields,
+        )
 
     def _run_batch(
         self, op: str, batch: list[tuple[Step, dict[str, Any]]]
@@ -236,11 +283,7 @@ class Applier:
         if spec.creates and self.ledger is not None:
             self.ledger.intent(op, [s.key for s, _ in batch])
         try:
-            answer = self.client.call(
-                spec.wsfunction,
-                {spec.list_key: rows},
-                reconcile=self._reconcile(op, rows) if spec.creates else None,
-            )
+            answer = self._call(op, rows)
         except MoodleError as err:
             if not row_level(err):
                 raise
@@ -259,6 +302,19 @@ class Applier:
                 return left
             return left + self._run_batch(op, batch[mid:])
         return self._accept(op, batch, answer)
+
+    def _call(self, op: str, rows: list[dict[str, Any]]) -> Any:
+        spec = SPECS[op]
+        reconcile = self._reconcile(op, rows) if spec.creates else None
+        try:
+            return self.client.call(spec.wsfunction, {spec.list_key: rows}, reconcile=reconcile)
+        except UnexpectedResponseError:
+            # A broken answer (a PHP error after the work was done?): look before going on.
+            found = reconcile() if reconcile is not None else None
+            if found is None:
+                raise
+            log.info("%s: the answer was broken, but the records exist", spec.wsfunction)
+            return found
 
     def _reconcile(self, op: str, rows: list[dict[str, Any]]) -> Callable[[], Any]:
         if op == "create_user":
@@ -319,7 +375,10 @@ class Applier:
                     self._reject(op, step, f"Moodle refused: {w.get('message', '')}", "cohort")
         else:
             applied = [(step, _linked(row)) for step, row in batch]
-        self.outcome.applied.extend(s for s, _ in applied)
+        for step, _ids in applied:
+            if id(step) not in self._applied:
+                self._applied.add(id(step))
+                self.outcome.applied.append(step)
         if self.ledger is not None:
             self.ledger.applied(op, applied_keys(applied))
         self._tick(op, len(batch) - len(left))
@@ -335,6 +394,7 @@ class Applier:
                 uid = int(found[0]["id"])
                 self.ids.users[step.user] = uid
                 log.info("%s: the account %r exists already; using it", err.wsfunction, step.user)
+                self._applied.add(id(step))
                 self.outcome.applied.append(step)
                 if self.ledger is not None:
                     self.ledger.applied(op, [(step.key, {"id": uid})])
@@ -364,6 +424,20 @@ class Applier:
         self._tick(op, 1)
         if not self.skip_invalid:
             self.outcome.stopped = True
+
+
+def _enrolled(state: CourseEnrolments, row: dict[str, Any]) -> bool:
+    """Whether an enrolment row is on the site: manual enrolment with its dates and status,
+    and the role."""
+    p = state.participants.get(int(row["userid"]))
+    if p is None or int(row["roleid"]) not in p.roleids:
+        return False
+    return any(
+        e.enrolid == state.manual.id
+        and (e.timestart, e.timeend, e.status)
+        == (int(row["timestart"]), int(row["timeend"]), int(row["suspend"]))
+        for e in p.enrolments
+    )
 
 
 def _linked(row: dict[str, Any]) -> dict[str, int | str]:

@@ -32,7 +32,7 @@ from lemma_pkg.moodle.siterules import SiteRules, get_site_rules
 log = logging.getLogger("lemma.enrol")
 
 #: Rounds of apply-then-verify before lemma gives up on steps that do not show on the site.
-MAX_ROUNDS = 3
+MAX_ROUNDS = 4
 #: Fields kept free under the site's max_input_vars.
 FIELD_MARGIN = 100
 
@@ -236,7 +236,7 @@ def run_enrol(
                 "dropped rows): sending them again",
                 len(again.steps),
             )
-            client.max_fields = max(BASE_FIELDS + 50, client.max_fields // 2)
+            client.max_fields = max(BASE_FIELDS + 50, client.max_fields // 4)
             result.rounds += 1
             ids.users.update({name: int(u["id"]) for name, u in state.users.items()})
             applier.apply(again, ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
-from lemma_pkg.moodle.client import MoodleClient
+from lemma_pkg.moodle.client import BASE_FIELDS, MoodleClient
 from lemma_pkg.moodle.errors import MoodleRemoteError
 from lemma_pkg.moodle.types import WsWarning, warnings_of
 
@@ -148,8 +148,9 @@ def get_cohort_members(client: MoodleClient, cohortids: Sequence[int]) -> dict[i
     """``core_cohort_get_cohort_members``: cohort id -> member user ids (no call for no ids)."""
     out: dict[int, set[int]] = {}
     ids = list(cohortids)
-    for i in range(0, len(ids), 500):
-        data = client.call("core_cohort_get_cohort_members", {"cohortids": ids[i : i + 500]})
+    size = max(1, min(500, client.max_fields - BASE_FIELDS))
+    for i in range(0, len(ids), size):
+        data = client.call("core_cohort_get_cohort_members", {"cohortids": ids[i : i + size]})
         for c in data or []:
             out[int(c["cohortid"])] = {int(u) for u in c.get("userids") or []}
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
-from lemma_pkg.moodle.client import MoodleClient
+from lemma_pkg.moodle.client import BASE_FIELDS, MoodleClient
 from lemma_pkg.moodle.errors import MoodleRemoteError
 from lemma_pkg.moodle.types import WsWarning, warnings_of
 
@@ -103,10 +103,12 @@ class User(TypedDict, total=False):
 
 def get_users_by_field(client: MoodleClient, field: str, values: Sequence[str | int]) -> list[User]:
     """``core_user_get_users_by_field``: ``field`` is id, idnumber, username or email. Unknown
-    values and users the caller may not see are left out silently. No call for no values."""
+    values and users the caller may not see are left out silently. No call for no values; at
+    most 500 values (and the client's field limit) per call."""
     out: list[User] = []
-    for i in range(0, len(values), LOOKUP_BATCH):
-        chunk = [str(v) for v in values[i : i + LOOKUP_BATCH]]
+    size = max(1, min(LOOKUP_BATCH, client.max_fields - BASE_FIELDS - 1))
+    for i in range(0, len(values), size):
+        chunk = [str(v) for v in values[i : i + size]]
         data = client.call("core_user_get_users_by_field", {"field": field, "values": chunk})
         out.extend(cast(list[User], data or []))
     return out

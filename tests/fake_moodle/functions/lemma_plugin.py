@@ -126,7 +126,7 @@ def _stored(field: Record, key: str) -> str:
     """A user_info_field column as PHP's (string) cast gives it (NULL -> '')."""
     value = field.get(key)
     if value is None:
-        return ""
+        return "0" if key in FLAGS else ""  # the columns' defaults
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
