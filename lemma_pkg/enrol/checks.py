@@ -20,6 +20,7 @@ from lemma_pkg.enrol.problems import Problems
 from lemma_pkg.enrol.roster import Row, Slot
 from lemma_pkg.enrol.sitestate import CourseState, SiteState
 from lemma_pkg.moodle.siterules import ProfileField, SiteRules
+from lemma_pkg.moodle.users import User
 
 UpdateMode = Literal["none", "missing", "all"]
 Mode = Literal["enrol", "remove", "suspend"]
@@ -469,6 +470,7 @@ def check_against_site(
     """What needs the site: new accounts' required values and free email addresses,
     courses, manual enrolment, roles, groups, cohorts, passwords, the course's background."""
     rules = state.rules
+    kept_passwords: list[int] = []
     if options.mode == "enrol" and background is not None:
         new = [r for r in rows if r.username and r.username not in state.users]
         _check_background_declared(new, rules, background, problems)
@@ -490,7 +492,9 @@ def check_against_site(
         if user is None:
             _check_new_user(row, state, problems, background)
         else:
-            _check_existing_user(row, user, options, problems)
+            _check_existing_user(row, user, problems)
+            if row.password is not None:
+                kept_passwords.append(row.row)
         for slot in row.slots:
             course = _course(row, slot, state, problems)
             if course is not None:
@@ -516,6 +520,18 @@ def check_against_site(
                     "too-long",
                     f"cohort idnumbers hold at most {mrules.MAX_COHORT_IDNUMBER} characters",
                 )
+    if kept_passwords:
+        problems.warning(
+            0,
+            0,
+            "password",
+            "password-ignored",
+            f"{len(kept_passwords)} row(s) give a password for an account that exists (rows "
+            + ", ".join(str(r) for r in kept_passwords[:10])
+            + (", ..." if len(kept_passwords) > 10 else "")
+            + "): lemma never changes an existing account's password",
+            "passwords are used only when an account is created",
+        )
 
 
 def _check_background_declared(
@@ -610,11 +626,8 @@ def _check_new_user(
                 )
 
 
-def _check_existing_user(
-    row: Row, user: dict[str, object] | object, options: Options, problems: Problems
-) -> None:
-    data = user if isinstance(user, dict) else {}
-    if data.get("confirmed") is False:
+def _check_existing_user(row: Row, user: User, problems: Problems) -> None:
+    if user.get("confirmed") is False:
         problems.error(
             row.row,
             row.line,
@@ -622,29 +635,6 @@ def _check_existing_user(
             "not-confirmed",
             f"the account {row.username!r} is not confirmed, so Moodle refuses to enrol it",
             "confirm it (Site administration > Users > Browse list of users)",
-        )
-    if row.password is not None:
-        problems.warning(
-            row.row,
-            row.line,
-            "password",
-            "password-ignored",
-            f"{row.username!r} exists: lemma never changes an existing account's password",
-        )
-    email = row.value("email")
-    if (
-        options.update != "none"
-        and email
-        and "email" in data
-        and str(data["email"]).lower() != email.lower()
-    ):
-        problems.warning(
-            row.row,
-            row.line,
-            "email",
-            "email-change",
-            f"the roster changes {row.username!r}'s email address",
-            "Moodle refuses the change if another account has that address",
         )
 
 

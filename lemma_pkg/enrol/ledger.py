@@ -139,12 +139,17 @@ class Ledger:
     def intent(self, op: str, keys: Iterable[str]) -> None:
         self._write({"type": "intent", "op": op, "keys": list(keys)})
 
-    def applied(self, op: str, items: Iterable[tuple[str, dict[str, int | str]]]) -> None:
+    def applied(
+        self, op: str, items: Iterable[tuple[str, dict[str, int | str]]], note: str = ""
+    ) -> None:
         """Steps Moodle accepted, each with Moodle's ids: ``id`` of what was created, and
         ``userid``, ``courseid``, ``roleid``, ``groupid`` ... of what was linked."""
         entries = [{"key": k, **ids} for k, ids in items]
         if entries:
-            self._write({"type": "applied", "op": op, "at": _now(), "items": entries})
+            record: dict[str, Any] = {"type": "applied", "op": op, "at": _now(), "items": entries}
+            if note:
+                record["note"] = note
+            self._write(record)
 
     def rejected(self, op: str, key: str, rows: list[int], reason: str) -> None:
         self._write({"type": "rejected", "op": op, "key": key, "rows": rows, "reason": reason})

@@ -206,15 +206,16 @@ def build_plan(
         return plan
     rules = state.rules
     today = mrules.midnight(now.astimezone(mrules.zone(rules.usertimezone)), rules.usertimezone)
-    keys: set[str] = set()
+    by_key: dict[str, Step] = {}
 
     def add(step: Step) -> None:
-        if step.key in keys:
-            for s in plan.steps:
-                if s.key == step.key:
-                    s.rows.extend(r for r in step.rows if r not in s.rows)
+        """Add a step; one already planned (a group or cohort several rows need) gains the
+        rows."""
+        known = by_key.get(step.key)
+        if known is not None:
+            known.rows.extend(r for r in step.rows if r not in known.rows[-1:])
             return
-        keys.add(step.key)
+        by_key[step.key] = step
         plan.steps.append(step)
 
     for row in rows:

@@ -67,11 +67,19 @@ def summary_text(result: EnrolResult) -> str:
     mode = result.request.options.mode
     lines: list[str] = []
     if result.errors and result.plan is None:
-        n = len({p.row for p in result.errors})
+        rows = {p.row for p in result.errors if p.row > 1}
+        whole = any(p.row <= 1 for p in result.errors)
+        where = [f"{len(rows)} row(s)"] if rows else []
+        if whole:
+            where.append("the file itself")
         lines.append(
-            f"{roster}: {len(result.errors)} problem(s) in {n} row(s) (0: the whole file); "
+            f"{roster}: {len(result.errors)} problem(s) in {' and '.join(where)}; "
             "nothing was sent to the site"
-            + ("" if result.request.skip_invalid else " (--skip-invalid leaves bad rows out)")
+            + (
+                ""
+                if result.request.skip_invalid or whole
+                else " (--skip-invalid leaves bad rows out)"
+            )
         )
         return "\n".join(lines) + "\n"
     unchanged = ", ".join(f"{v} {k}" for k, v in sorted(counts["unchanged"].items()))

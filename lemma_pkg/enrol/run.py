@@ -199,12 +199,15 @@ def run_enrol(
     good = [r for r in rows if r.row not in bad]
     plan = build_plan(good, state, opts, now=now, notes=problems)
     result.plan = plan
-    if request.dry_run or plan.empty:
+    settled = _settle(result.history, state)
+    if request.dry_run or (plan.empty and not settled):
         result.problems = problems.sorted()
         result.requests = client.requests_sent
         return result
     with Ledger(ledger_path) as ledger:
         ledger.start(roster=request.roster, sha256=csv.sha256, site=client.url, mode=opts.mode)
+        for op, items in settled.items():
+            ledger.applied(op, items, note="sent by an interrupted run; found on the site")
         applier = Applier(client, ledger, skip_invalid=request.skip_invalid, progress=progress)
         ids = Ids(users={name: int(u["id"]) for name, u in state.users.items()})
         outcome = applier.apply(plan, ids)
@@ -244,6 +247,27 @@ def run_enrol(
     result.problems = problems.sorted()
     result.requests = client.requests_sent
     return result
+
+
+def _settle(
+    history: History, state: SiteState
+) -> dict[str, list[tuple[str, dict[str, int | str]]]]:
+    """Creations an interrupted run sent but could not record, that exist on the site: their
+    ids, so that the ledger holds every record lemma created."""
+    out: dict[str, list[tuple[str, dict[str, int | str]]]] = {}
+    for key in history.in_flight:
+        kind, _, name = key.partition(":")
+        if kind == "user" and name in state.users:
+            out.setdefault("create_user", []).append((key, {"id": int(state.users[name]["id"])}))
+        elif kind == "cohort" and (cohort := state.cohort(name)) is not None:
+            out.setdefault("create_cohort", []).append((key, {"id": int(cohort["id"])}))
+        elif kind == "group":
+            shortname, _, group = name.partition(":")
+            course = state.courses.get(shortname)
+            found = course.group(group) if course is not None else None
+            if found is not None:
+                out.setdefault("create_group", []).append((key, {"id": int(found["id"])}))
+    return out
 
 
 def _note_history(history: History, state: SiteState, problems: Problems) -> None:
