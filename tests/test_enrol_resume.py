@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,20 @@ def _cmd(roster: Path, project: Path) -> list[str]:
     ]
 
 
+def _lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
 @pytest.mark.slow
 def test_killed_runs_resume_without_duplicates_or_lost_rows(
     fake_moodle: FakeMoodle, tmp_path: Path
 ) -> None:
     site = Site(fake_moodle, tmp_path)
     fake_moodle.state.config.max_input_vars = 400  # small requests: many batches
-    fake_moodle.faults.latency(0.03)
+    fake_moodle.faults.latency(0.02)
     users_before = len(fake_moodle.state.users)
     roster = site.roster(_rows(N))
     env = dict(
@@ -54,9 +62,10 @@ def test_killed_runs_resume_without_duplicates_or_lost_rows(
         NO_COLOR="1",
     )
     rng = random.Random(20261204)
-    kills = 0
+    ledger = roster.with_name(roster.name + ".ledger.jsonl")
+    kills = mid_write = 0
     finished = None
-    for _attempt in range(40):
+    for _attempt in range(60):
         proc = subprocess.Popen(
             _cmd(roster, site.project),
             env=env,
@@ -65,21 +74,32 @@ def test_killed_runs_resume_without_duplicates_or_lost_rows(
             text=True,
             cwd=tmp_path,
         )
-        try:
-            out, err = proc.communicate(timeout=rng.uniform(0.4, 2.5))
-        except subprocess.TimeoutExpired:
+        # Kill either at a random moment, or right after the run recorded 1-4 more steps in
+        # the ledger (so, surely in the middle of writing).
+        by_ledger = rng.random() < 0.6
+        deadline = time.monotonic() + rng.uniform(0.2, 1.5)
+        target = _lines(ledger) + rng.randint(1, 4)
+        while proc.poll() is None:
+            if (by_ledger and _lines(ledger) >= target) or (
+                not by_ledger and time.monotonic() >= deadline
+            ):
+                break
+            time.sleep(0.005)
+        if proc.poll() is None:
             proc.kill()  # SIGKILL: no cleanup, possibly in the middle of a request
             proc.communicate()
             kills += 1
+            mid_write += by_ledger
             # whatever the moment, no account exists twice
             names = [u["username"] for u in fake_moodle.state.users.values()]
             assert len(names) == len(set(names))
             continue
+        out, err = proc.communicate()
         assert proc.returncode == 0, err
         finished = json.loads(out)
         break
     assert finished is not None, "lemma enrol never finished"
-    assert kills >= 2, "the kills should land mid-run"
+    assert kills >= 3 and mid_write >= 2, (kills, mid_write)
     assert finished["ok"] and not finished["rejected"] and not finished["skipped"]
     _assert_all_done(site, N)
     assert len(fake_moodle.state.users) == users_before + N
