@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.enrol_support import COURSE_YAML  # noqa: E402
+from tests.enrol_support import COURSE_YAML, HEADER  # noqa: E402
 from tests.fake_moodle import FakeMoodle, seed  # noqa: E402
 
 #: Web-service list parameters, to count rows per call.
@@ -37,21 +37,7 @@ def roster(path: Path, n: int) -> None:
     sectors = ("Academia", "Industry", "Other")
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "username",
-                "firstname",
-                "lastname",
-                "email",
-                "city",
-                "country",
-                "profile_field_lemma_sector",
-                "profile_field_lemma_consent",
-                "course1",
-                "group1",
-                "cohort1",
-            ]
-        )
+        w.writerow(HEADER)
         for i in range(n):
             w.writerow(
                 [

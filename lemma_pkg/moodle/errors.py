@@ -294,6 +294,11 @@ _HINTS: dict[str, str] = {
     "sitemaintenance": "the site is in maintenance mode: try again when it is back",
     "upgraderunning": "the site is being upgraded: try again when it is done",
     "ex_unabletolock": "the site is busy (lock contention): try again in a moment",
+    "usernotfullysetup": (
+        "the token's user has a required custom profile field without a value (or no email): "
+        "Moodle then refuses its every call. Fill in that user's profile, or untick "
+        "'required' for the field (Site administration > Users > User profile fields)"
+    ),
     "userdeleted": "the user has been deleted on the site; skip them",
     "usernotconfirmed": "the user has not confirmed their account yet",
     "usernotenroled": "the user is not enrolled in the course",
