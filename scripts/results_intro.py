@@ -157,7 +157,12 @@ def module2(d: pd.DataFrame) -> None:
     lesson = f"{M2}/association.md"
     table = pd.crosstab(d["education"], d["volunteer"])
     table = table.loc[["none", "school", "further", "degree"]]
-    chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    chi2, p, dof, expected = stats.chi2_contingency(table, correction=False)
+    out(lesson, "volunteers in all", f"{table[1].sum()} volunteers")
+    e = expected[0][1]
+    o = table.loc["none", 1]
+    out(lesson, "expected volunteers, no qualifications", f"{e:.1f}")
+    out(lesson, "chi-squared term, no qualifications", f"{(o - e) ** 2 / e:.2f}")
     for level in table.index:
         row = table.loc[level]
         out(
