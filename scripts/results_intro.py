@@ -22,6 +22,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,7 @@ def p_value(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def mixed(formula: str, data: pd.DataFrame):  # type: ignore[no-untyped-def]
+def mixed(formula: str, data: pd.DataFrame) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return smf.mixedlm(formula, data, groups="area").fit(reml=False)
@@ -241,8 +242,7 @@ def coverage_from_the_survey(wb: pd.Series) -> int:
 
 def module4(d: pd.DataFrame) -> None:
     lesson = f"{M4}/why-clustering-matters.md"
-    null = mixed("wellbeing ~ 1", d)
-    s2u, s2e = survey_variances(d)
+    s2u, s2e, null = survey_variances(d)
     rho = s2u / (s2u + s2e)
     nbar = len(d) / d["area"].nunique()
     deff = 1 + (nbar - 1) * rho
@@ -322,10 +322,11 @@ def clustered_intervals(
     return np.array(rows)
 
 
-def survey_variances(d: pd.DataFrame) -> tuple[float, float]:
-    """sigma2_u and sigma2_e of wellbeing: the variance components model, ML."""
+def survey_variances(d: pd.DataFrame) -> tuple[float, float, Any]:
+    """sigma2_u and sigma2_e of wellbeing from the variance components model (ML), and
+    the fitted model."""
     null = mixed("wellbeing ~ 1", d)
-    return float(null.cov_re.iloc[0, 0]), float(null.scale)
+    return float(null.cov_re.iloc[0, 0]), float(null.scale), null
 
 
 def coverage_ignoring_clustering(s2u: float, s2e: float) -> tuple[int, int]:

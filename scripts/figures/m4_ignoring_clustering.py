@@ -15,7 +15,8 @@ from results_intro import clustered_intervals, survey_variances
 
 def main() -> None:
     setup()
-    runs = clustered_intervals(*survey_variances(load_survey()))[:50]
+    s2u, s2e, _ = survey_variances(load_survey())
+    runs = clustered_intervals(s2u, s2e)[:50]
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.8), sharey=True)
     k = np.arange(1, len(runs) + 1)
     titles = ("Ignoring clustering: s / √n", "Allowing for clustering")

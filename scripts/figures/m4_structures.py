@@ -11,6 +11,8 @@ from _style_intro import BLUE, GREY, M4, ORANGE, save, setup
 from matplotlib.axes import Axes
 
 PUPILS = 8
+# (school, pupil) links of the hierarchy: pupils P1-P3, P4-P5, P6-P8 in schools 1, 2, 3
+NESTED = [(0, 0), (0, 1), (0, 2), (1, 3), (1, 4), (2, 5), (2, 6), (2, 7)]
 
 
 def _row(ax: Axes, y: float, labels: list[str], colour: str) -> list[float]:
@@ -57,38 +59,26 @@ def _frame(ax: Axes, title: str) -> None:
     ax.axis("off")
 
 
+def _schools_and_pupils(ax: Axes, pupils: list[str], pupil_row: float) -> list[float]:
+    """Three schools on top, the pupils below, each pupil linked to one school."""
+    schools = _row(ax, 2, ["School 1", "School 2", "School 3"], BLUE)
+    kids = _row(ax, pupil_row, pupils, GREY)
+    _links(ax, schools, kids, NESTED, 2, pupil_row, BLUE)
+    return kids
+
+
 def main() -> None:
     setup()
     pupils = [f"P{i}" for i in range(1, PUPILS + 1)]
     fig, axes = plt.subplots(3, 1, figsize=(7.6, 7.4))
 
     ax = axes[0]
-    schools = _row(ax, 2, ["School 1", "School 2", "School 3"], BLUE)
-    kids = _row(ax, 0, pupils, GREY)
-    _links(
-        ax,
-        schools,
-        kids,
-        [(0, 0), (0, 1), (0, 2), (1, 3), (1, 4), (2, 5), (2, 6), (2, 7)],
-        2,
-        0,
-        BLUE,
-    )
+    kids = _schools_and_pupils(ax, pupils, 0)
     _frame(ax, "Hierarchy: each pupil belongs to one school")
 
     ax = axes[1]
-    schools = _row(ax, 2, ["School 1", "School 2", "School 3"], BLUE)
-    kids = _row(ax, 1, pupils, GREY)
+    kids = _schools_and_pupils(ax, pupils, 1)
     hoods = _row(ax, 0, ["Area A", "Area B", "Area C", "Area D"], ORANGE)
-    _links(
-        ax,
-        schools,
-        kids,
-        [(0, 0), (0, 1), (0, 2), (1, 3), (1, 4), (2, 5), (2, 6), (2, 7)],
-        2,
-        1,
-        BLUE,
-    )
     _links(
         ax,
         kids,
