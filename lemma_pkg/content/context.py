@@ -46,6 +46,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
         "per_page",
         "shuffle",
         "feedback",
+        "marks",
         "completion",
     ),
     "file": ("description", "completion"),

@@ -273,8 +273,12 @@ class ItemReaders(LoadContext):
         questions: tuple[dict[str, Any], ...] = ()
         derived = ids.derive(slug, gift.stem if gift else "quiz")
         idnumber = self._idnumber(f, derived, section)
+        marks_node = f.mapping("marks")
         if gift is not None:
             questions = self.read_gift(gift, f)
+        maxmarks = self.quiz_marks(f, marks_node, questions, gift)
+        if completion in ("pass", "grade"):
+            self.check_essay_marks(f, questions, maxmarks)
         quiz = Quiz(
             idnumber=idnumber,
             title=title,
@@ -291,9 +295,79 @@ class ItemReaders(LoadContext):
             feedback_bands=bands,
             questions_per_page=per_page if per_page is not None else 1,
             shuffle_answers=shuffle,
+            maxmarks=maxmarks,
         )
         self._register(f, quiz, section)
         return [quiz]
+
+    def quiz_marks(
+        self,
+        f: Fields,
+        node: MappingNode | None,
+        questions: tuple[dict[str, Any], ...],
+        gift: Path | None,
+    ) -> tuple[float, ...]:
+        """The mark of every question (``marks:`` by GIFT ``[id:...]``, else its default).
+
+        Returns () when ``marks:`` is absent, so each question keeps its default mark.
+        """
+        if node is None:
+            return ()
+        graded = [q for q in questions if q.get("qtype") != "category"]
+        by_id = {str(q["idnumber"]): q for q in graded if q.get("idnumber")}
+        given: dict[str, float] = {}
+        mf = Fields(node, f.display, self.diags, "marks", f.line_offset)
+        for key, (knode, _vnode) in mf.keys.items():
+            question = by_id.get(key)
+            if question is None:
+                if gift is None or not graded:
+                    continue  # the GIFT file is already reported; its ids are unknown
+                where = self.display(gift)
+                f.error(
+                    knode,
+                    codes.BAD_MARK,
+                    f'marks: no question in {where} has the id "{key}"',
+                    did_you_mean(key, tuple(by_id))
+                    or f"give the question a comment line `// [id:{key}]` in {where}",
+                )
+                mf.used.add(key)
+                continue
+            if question.get("qtype") == "description":
+                f.error(
+                    knode,
+                    codes.BAD_MARK,
+                    f'marks: "{key}" is a description, which carries no mark',
+                    f'remove "{key}" from marks',
+                )
+                mf.used.add(key)
+                continue
+            value = mf.number(key, None, minimum=0, maximum=MAX_GRADE)
+            if value is not None:
+                given[key] = value
+        return tuple(
+            given.get(str(q.get("idnumber") or ""), _default_mark(q)) for q in graded
+        )
+
+    def check_essay_marks(
+        self, f: Fields, questions: tuple[dict[str, Any], ...], maxmarks: tuple[float, ...]
+    ) -> None:
+        """Warn when an essay with a mark keeps a quiz completed by its grade from grading."""
+        graded = [q for q in questions if q.get("qtype") != "category"]
+        marks = maxmarks or tuple(_default_mark(q) for q in graded)
+        for question, mark in zip(graded, marks, strict=True):
+            if question.get("qtype") != "essay" or mark <= 0:
+                continue
+            name = str(question.get("name") or "")
+            qid = str(question.get("idnumber") or "")
+            f.warning(
+                f.raw("quiz") or f.node,
+                codes.ESSAY_NEEDS_GRADING,
+                f'essay "{name}" is worth {mark:g}: Moodle gives an attempt no grade until a '
+                "teacher grades it, so learners cannot complete this quiz by its grade",
+                f"make it a reflection with `marks: {{{qid}: 0}}`"
+                if qid
+                else "give it an `[id:...]` comment line and `marks: {<id>: 0}`",
+            )
 
     def feedback_bands(self, f: Fields, folder: Path) -> tuple[FeedbackBand, ...]:
         seq = f.sequence("feedback")
@@ -656,3 +730,9 @@ class ItemReaders(LoadContext):
             )
             out.append(page)
         return out
+
+
+def _default_mark(question: dict[str, Any]) -> float:
+    """A question's mark when ``marks:`` does not set it (Moodle's ``defaultmark``)."""
+    value = question.get("defaultmark", 1.0)
+    return float(value) if isinstance(value, int | float) else 1.0
