@@ -214,6 +214,21 @@ def test_two_top_categories_fail_only_from_35_on() -> None:
     assert counted(inspect(two_tops(old))) == []
 
 
+def test_sections_above_numsections_before_33_are_noted() -> None:
+    """4.5.6 on Moodle's deadlock.mbz (3.2, topics) with numsections 2: sections 3 and 4
+    restored hidden (restore_format_topics_plugin::after_restore_course())."""
+    members = load(COURSE)
+    edit(members, "moodle_backup.xml", lambda r: setattr(one(r, "//backup_release"), "text", "3.2"))
+
+    def numsections(course: etree._Element) -> None:
+        etree.SubElement(course, "numsections").text = "1"
+
+    edit(members, "course/course.xml", numsections)
+    notes = [p for p in inspect(members).problems if "numsections" in p.message]
+    assert [(p.code, p.severity.value) for p in notes] == [("MBZ106", "info")]
+    assert notes[0].message.startswith("sections 2 are above numsections 1")
+
+
 # --------------------------------------------------------------------------- by backup type
 
 
@@ -342,7 +357,11 @@ def test_backup_from_a_newer_moodle() -> None:
 
 def test_question_type_from_a_plugin() -> None:
     members = load(ACTIVITY)
-    edit(members, "questions.xml", lambda r: setattr(one(r, "//question/qtype"), "text", "wordselect"))
+    edit(
+        members,
+        "questions.xml",
+        lambda r: setattr(one(r, "//question/qtype"), "text", "wordselect"),
+    )
     report = inspect(members)
     assert ("MBZ107", "warning") in counted(report)
 

@@ -110,7 +110,7 @@ def _user_data_line(s: dict[str, Any]) -> str:
             f"{ud.get('users', 0)} users" + (" (anonymised)" if ud.get("anonymized") else "")
         )
     else:
-        parts.append("not included")
+        parts.append("no users (root setting 'users' off)")
     labels = {
         "enrolments": "enrolments",
         "role_assignments": "role assignments",
@@ -123,6 +123,8 @@ def _user_data_line(s: dict[str, Any]) -> str:
         if "_" in key and key not in labels and key not in ("enrolment_methods",) and value:
             mod, what = key.split("_", 1)
             parts.append(f"{value} {mod} {what}")
+    if len(parts) == 1 and not ud.get("included"):
+        return "user data: not included"
     return "user data: " + ", ".join(parts)
 
 
@@ -137,7 +139,7 @@ def format_report_text(report: Report) -> str:
     if s.get("type"):
         by = f"Moodle {made.get('moodle_release') or '?'}"
         if made.get("lemma"):
-            by = "lemma build (declares " + by + ")"
+            by = f"lemma build, as {by}"
         lines.append(
             f"{s['type']} backup made by {by} (moodle_version {made.get('moodle_version')}, "
             f"backup release {made.get('backup_release')})"

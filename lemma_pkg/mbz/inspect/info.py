@@ -153,11 +153,6 @@ class BackupInfo:
         return release_before(self.backup_release, "4.0") or self._build_before(QUESTIONS_40_BUILD)
 
     @property
-    def before35(self) -> bool:
-        """Question categories may sit at the top of a context (restore adds a 'top')."""
-        return release_before(self.backup_release, "3.5") or self._build_before(TOPCATS_35_BUILD)
-
-    @property
     def after35(self) -> bool:
         """One 'top' category per context is enforced (restoremultipletopcats)."""
         return (

@@ -29,8 +29,6 @@ class Archive:
 
     name: str
     members: dict[str, bytes] = field(default_factory=dict)
-    directories: set[str] = field(default_factory=set)
-    order: list[str] = field(default_factory=list)
     container: str = "tar.gz"
     #: (member, message) for headers Moodle's extractor cannot read (MBZ101).
     faults: list[tuple[str, str]] = field(default_factory=list)
@@ -68,11 +66,8 @@ def read_archive(data: bytes, name: str) -> Archive:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
-                if info.is_dir():
-                    arc.directories.add(info.filename.rstrip("/"))
-                    continue
-                arc.members[info.filename] = zf.read(info)
-                arc.order.append(info.filename)
+                if not info.is_dir():
+                    arc.members[info.filename] = zf.read(info)
     except zipfile.BadZipFile as exc:
         raise InspectError(
             f"{name}: neither a gzip'd tar nor a zip archive",
@@ -124,11 +119,8 @@ def _read_tar(raw: bytes, arc: Archive) -> None:
                     "truncated name",
                 )
             )
-        if flag in (b"1", b"2", b"3", b"4", b"6", b"7"):
+        # Links, devices and FIFOs are skipped, directories need no entry (the extractor
+        # makes folders as needed); every other flag is a file to tgz_extractor.
+        if flag in (b"1", b"2", b"3", b"4", b"5", b"6", b"7"):
             continue
-        clean = str(PurePosixPath(path))
-        if flag == b"5":
-            arc.directories.add(clean.rstrip("/"))
-            continue
-        arc.members[clean] = body
-        arc.order.append(clean)
+        arc.members[str(PurePosixPath(path))] = body

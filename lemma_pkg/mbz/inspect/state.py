@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,13 +41,11 @@ class Inspection:
     activities: list[Activity] = field(default_factory=list)
     fileref: set[int] = field(default_factory=set)
     categoryref: set[int] = field(default_factory=set)
-    userref: set[int] = field(default_factory=set)
     grade_item_ids: set[int] = field(default_factory=set)
     #: (member, line, json text) of every availability field, checked once all is read.
     availability: list[tuple[str, int, str]] = field(default_factory=list)
     #: what the question checks need from quiz.xml files.
     quizzes: list[dict[str, Any]] = field(default_factory=list)
-    counts: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def lemma_made(self) -> bool:
@@ -57,11 +54,10 @@ class Inspection:
     def add(
         self, member: str, line: int, severity: Severity, code: str, message: str, hint: str = ""
     ) -> None:
-        """Record a finding; the hint names the cause (for lemma's own archives: rebuild)."""
-        if severity is not Severity.INFO and self.lemma_made:
-            hint = lemma_hint(code)
-        elif not hint:
-            hint = CAUSES.get(code, "")
+        """Record a finding; the hint names the cause (for lemma's own archives: rebuild).
+        Notes lose nothing: they keep only a hint given here."""
+        if severity is not Severity.INFO:
+            hint = lemma_hint(code) if self.lemma_made else hint or CAUSES.get(code, "")
         path = f"{self.arc.name}:{member}" if member else self.arc.name
         self.problems.append(Diagnostic(path, line, 0, severity, code, message, hint))
 

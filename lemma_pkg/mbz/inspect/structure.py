@@ -27,6 +27,7 @@ from lemma_pkg.mbz.inspect.info import (
     line_of,
     number,
     read_info,
+    release_before,
     text,
 )
 from lemma_pkg.mbz.inspect.rules import (
@@ -436,7 +437,6 @@ def _collect_inforef(ins: Inspection, member: str) -> None:
     for xpath, into in (
         ("fileref/file", ins.fileref),
         ("question_categoryref/question_category", ins.categoryref),
-        ("userref/user", ins.userref),
     ):
         for ref in root.iterfind(xpath):
             value = integer(text(ref, "id"))
@@ -482,6 +482,29 @@ def check_course(ins: Inspection, info: BackupInfo) -> None:
     _collect_inforef(ins, "course/inforef.xml")
     if info.on("blocks"):
         _check_blocks(ins, info, "course")
+    if course is not None:
+        _check_numsections(ins, info, course)
+
+
+def _check_numsections(ins: Inspection, info: BackupInfo, course: Any) -> None:
+    """Before 3.3, topics and weeks courses hid sections above ``numsections``; restore hides
+    them again (restore_format_topics_plugin / _weeks_::after_restore_course())."""
+    numsections = integer(text(course, "numsections"))
+    fmt = text(info.element, "original_course_format")
+    if numsections is None or fmt not in ("topics", "weeks"):
+        return
+    if not release_before(info.backup_release, "3.3"):
+        return
+    hidden = [s.title for s in info.sections if (integer(s.title) or 0) > numsections]
+    if hidden:
+        ins.add(
+            "course/course.xml",
+            line_of(course.find("numsections")),
+            I,
+            STRUCTURE,
+            f"sections {', '.join(hidden)} are above numsections {numsections}: a backup from "
+            "before 3.3 restores them hidden, as the original course did not show them",
+        )
 
 
 def _check_blocks(ins: Inspection, info: BackupInfo, base: str) -> None:
