@@ -13,11 +13,8 @@ from typing import Any
 
 from lemma_pkg.diagnostics import Severity
 from lemma_pkg.mbz.inspect.info import integer, line_of, text
-from lemma_pkg.mbz.inspect.rules import AVAILABILITY, COMPLETION
+from lemma_pkg.mbz.inspect.rules import AVAILABILITY, COMPLETION, E, W
 from lemma_pkg.mbz.inspect.state import Inspection
-
-E = Severity.ERROR
-W = Severity.WARNING
 
 
 def check_completion(ins: Inspection) -> None:

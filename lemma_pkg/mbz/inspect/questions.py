@@ -25,7 +25,6 @@ from typing import Any
 
 from lxml import etree
 
-from lemma_pkg.diagnostics import Severity
 from lemma_pkg.mbz.inspect.info import NULL, BackupInfo, integer, line_of, number, text
 from lemma_pkg.mbz.inspect.rules import (
     ATTEMPTS,
@@ -37,12 +36,11 @@ from lemma_pkg.mbz.inspect.rules import (
     ORDER,
     QUESTIONS,
     VERSION,
+    E,
+    I,
+    W,
 )
 from lemma_pkg.mbz.inspect.state import Inspection
-
-E = Severity.ERROR
-W = Severity.WARNING
-I = Severity.INFO  # noqa: E741
 
 #: The question types of a stock Moodle 4.5 (question/type/).
 CORE_QTYPES = frozenset(

@@ -17,7 +17,6 @@ import re
 from collections import Counter
 from typing import Any
 
-from lemma_pkg.diagnostics import Severity
 from lemma_pkg.mbz.inspect.info import (
     MIN_BACKUP_VERSION,
     MOODLE_45_BRANCH,
@@ -47,12 +46,11 @@ from lemma_pkg.mbz.inspect.rules import (
     SETTINGS,
     STRUCTURE,
     VERSION,
+    E,
+    I,
+    W,
 )
 from lemma_pkg.mbz.inspect.state import Activity, Inspection
-
-E = Severity.ERROR
-W = Severity.WARNING
-I = Severity.INFO  # noqa: E741
 
 #: The activity modules of a stock Moodle 4.5 (mod/).
 CORE_MODULES = frozenset(

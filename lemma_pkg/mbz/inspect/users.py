@@ -23,13 +23,9 @@ from typing import Any
 
 from lxml import etree
 
-from lemma_pkg.diagnostics import Severity
 from lemma_pkg.mbz.inspect.info import BackupInfo, integer, line_of, text
-from lemma_pkg.mbz.inspect.rules import GLOSSARY, USERS
+from lemma_pkg.mbz.inspect.rules import GLOSSARY, USERS, I, W
 from lemma_pkg.mbz.inspect.state import Activity, Inspection
-
-W = Severity.WARNING
-I = Severity.INFO  # noqa: E741
 
 #: Per module: (what, path under <activity>/<modname>) of the user data the summary counts.
 USER_RECORDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -46,33 +42,26 @@ USER_RECORDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-class _Unreadable(Exception):
-    """users.xml is missing or broken: that is reported already, and nothing maps."""
-
-
-def _users(ins: Inspection, info: BackupInfo) -> set[int] | None:
-    """The ids restore can map: users.xml's users, or None when user data maps to nobody."""
+def _users(ins: Inspection, info: BackupInfo) -> tuple[set[int] | None, bool]:
+    """The ids restore can map (None: user data maps to nobody, users are off), and whether
+    they are known: a missing or broken users.xml is reported already and stops restore."""
     if not info.on("users"):
-        return None
+        return None, True
     root = ins.trees.get("users.xml")
     if root is None:
-        raise _Unreadable
-    return {v for u in root.iterfind("user") if (v := integer(u.get("id"))) is not None}
+        return set(), False
+    return {v for u in root.iterfind("user") if (v := integer(u.get("id"))) is not None}, True
 
 
 def check_user_data(ins: Inspection, info: BackupInfo) -> None:
     """Summarise the user data and report records restore drops or gives user id 0."""
-    try:
-        users = _users(ins, info)
-        readable = True
-    except _Unreadable:
-        users, readable = set(), False
+    users, readable = _users(ins, info)
     summary: dict[str, Any] = {
         "included": info.on("users"),
         "anonymized": info.on("anonymize"),
         "users": len(users) if users is not None else 0,
     }
-    enrolments = ins.trees.get("course/enrolments.xml") or ins.xml("course/enrolments.xml")
+    enrolments = ins.xml("course/enrolments.xml")
     if info.type == "course" and enrolments is not None:
         records = enrolments.findall("enrols/enrol/user_enrolments/enrolment")
         summary["enrolment_methods"] = sorted(
@@ -116,7 +105,7 @@ def check_user_data(ins: Inspection, info: BackupInfo) -> None:
                 continue
             key = f"{act.modname}_{what}"
             summary[key] = summary.get(key, 0) + n
-    gradebook = ins.trees.get("gradebook.xml") or ins.xml("gradebook.xml")
+    gradebook = ins.xml("gradebook.xml")
     if gradebook is not None:
         grades += len(gradebook.findall("grade_items/grade_item/grade_grades/grade_grade"))
     summary["grades"] = grades
