@@ -13,9 +13,11 @@ Laplace approximation, ``glmer``'s default.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +43,29 @@ def load_antenatal() -> pd.DataFrame:
     d["educ3"] = (d["educ"] == 3).astype(int)
     d["commwealth"] = d.groupby("comm")["wealth"].transform("mean")
     return d
+
+
+def fit_mixed(formula: str, d: pd.DataFrame, re: str | None = None, reml: bool = False) -> Any:
+    """A two-level linear model (groups: school) by ML or REML with statsmodels MixedLM.
+
+    MixedLM's optimisers sometimes stop early; every one is tried and the fit with the
+    highest (restricted) log-likelihood kept.
+    """
+    import statsmodels.formula.api as smf
+
+    model = smf.mixedlm(formula, d, groups="school", re_formula=re)
+    best = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in ("bfgs", "lbfgs", "powell", "nm"):
+            try:
+                fit = model.fit(reml=reml, method=method, maxiter=5000)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if np.isfinite(fit.llf) and (best is None or fit.llf > best.llf + 1e-6):
+                best = fit
+    assert best is not None, f"MixedLM failed for {formula}"
+    return best
 
 
 # --------------------------------------------------------------------------- multilevel logit

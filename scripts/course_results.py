@@ -32,6 +32,7 @@ from course_models import (
     PUPILS_CSV,
     ROOT,
     MLogitFit,
+    fit_mixed,
     fit_mlogit,
     load_antenatal,
     load_pupils,
@@ -205,22 +206,6 @@ def module3(r: Report) -> None:
 # --------------------------------------------------------------------------- Module 5
 
 
-def mixed(formula: str, d: pd.DataFrame, re: str | None = None, reml: bool = False) -> object:
-    model = smf.mixedlm(formula, d, groups="school", re_formula=re)
-    best = None
-    for method in ("bfgs", "lbfgs", "powell", "nm"):
-        try:
-            fit = model.fit(reml=reml, method=method, maxiter=5000)
-        except (ValueError, np.linalg.LinAlgError):
-            continue
-        if not np.isfinite(fit.llf):
-            continue
-        if best is None or fit.llf > best.llf + 1e-6:
-            best = fit
-    assert best is not None
-    return best
-
-
 def gls_cov(fit: object) -> pd.DataFrame:
     """Covariance of the fixed effects, (X' V^-1 X)^-1 at the estimates (as lme4 and MLwiN)."""
     model = fit.model  # type: ignore[attr-defined]
@@ -238,7 +223,7 @@ def gls_cov(fit: object) -> pd.DataFrame:
 
 def mixed_block(r: Report, title: str, formula: str, d: pd.DataFrame, re: str | None = None,
                 reml: bool = False) -> object:
-    fit = mixed(formula, d, re, reml)
+    fit = fit_mixed(formula, d, re, reml)
     how = "REML" if reml else "ML"
     r.h(3, f"{title}: `{formula}`, random: `{re or '1'}` | school ({how}, MixedLM)")
     fe = fit.fe_params  # type: ignore[attr-defined]
