@@ -286,6 +286,10 @@ def module5(r: Report) -> None:
             ("SD of school means of normexam", float(d.groupby("school")["normexam"].mean().std())),
             ("SD of schav (school mean standlrt)", float(d.groupby("school")["standlrt"].mean().std())),
         ]
+        + [
+            (f"schools with schgend = {k}", int(v))
+            for k, v in d.groupby("school")["schgend"].first().value_counts().sort_index().items()
+        ]
     )
     ols0 = smf.ols("normexam ~ 1", d).fit()
     r.h(3, "M5.0: `normexam ~ 1` (single level, OLS)")
