@@ -526,6 +526,9 @@ def module7(r: Report) -> None:
     mlogit_block(r, "M7.0 null random-intercept logit", m0, f"ML, adaptive quadrature, {k} points")
     lr(r, "M7.0 against the single-level null logit", float(null_sl.llf), m0.loglik, 1, True)
     mlogit_block(r, "M7.0L null model by Laplace", m0l, "Laplace = adaptive quadrature, 1 point")
+    m07 = fit_mlogit(d, "antemed", ["cons"], "comm", n_points=7)
+    mlogit_block(r, "M7.0Q7 null model, adaptive quadrature with 7 points", m07,
+                 "ML, adaptive quadrature, 7 points")
 
     fixed = ["cons", "age25", "educ2", "educ3", "wealth", "urban"]
     m1 = fit_mlogit(d, "antemed", fixed, "comm", n_points=k)
@@ -592,6 +595,9 @@ def module7(r: Report) -> None:
                      start=np.concatenate([m3.beta, [np.log(np.sqrt(m3.cov[0, 0])),
                                                      np.log(np.sqrt(m3.cov[1, 1])), 0.0]]))
     mlogit_block(r, "M7.3L random slope by Laplace", m3l, "Laplace = adaptive quadrature, 1 point")
+    m2l = fit_mlogit(d, "antemed", fixed_c, "comm", n_points=1)
+    mlogit_block(r, "M7.2L contextual model by Laplace", m2l, "Laplace = adaptive quadrature, 1 point")
+    lr(r, "M7.3L against M7.2L (both Laplace)", m2l.loglik, m3l.loglik, 2, True)
     c = m3.cov
     rows = []
     for x in (-2.0, -1.0, 0.0, 1.0, 2.0):
