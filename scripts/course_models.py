@@ -68,6 +68,17 @@ def fit_mixed(formula: str, d: pd.DataFrame, re: str | None = None, reml: bool =
     return best
 
 
+def school_effects(fit: Any, d: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted school intercepts and their comparative SEs for a random-intercept fit."""
+    re = fit.random_effects
+    s2u = float(fit.cov_re.iloc[0, 0])
+    s2e = float(fit.scale)
+    n_j = d.groupby("school").size()
+    u = np.array([float(re[k].iloc[0]) for k in n_j.index])
+    se = np.sqrt(s2u * (s2e / n_j.to_numpy()) / (s2u + s2e / n_j.to_numpy()))
+    return u, se
+
+
 # --------------------------------------------------------------------------- multilevel logit
 
 

@@ -36,6 +36,7 @@ from course_models import (
     fit_mlogit,
     load_antenatal,
     load_pupils,
+    school_effects,
 )
 from scipy import stats
 
@@ -260,17 +261,6 @@ def lr(r: Report, label: str, ll_small: float, ll_big: float, df: int, boundary:
             mix = 0.5 * stats.chi2.sf(stat, df) + 0.5 * stats.chi2.sf(stat, df - 1)
             items.append((f"p (50:50 mixture of chi2({df - 1}) and chi2({df}))", mix))
     r.kv(items)
-
-
-def school_effects(fit: object, d: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted school intercepts and their comparative SEs for a random-intercept fit."""
-    re = fit.random_effects  # type: ignore[attr-defined]
-    s2u = float(fit.cov_re.iloc[0, 0])  # type: ignore[attr-defined]
-    s2e = float(fit.scale)  # type: ignore[attr-defined]
-    n_j = d.groupby("school").size()
-    u = np.array([float(re[k].iloc[0]) for k in n_j.index])
-    se = np.sqrt(s2u * (s2e / n_j.to_numpy()) / (s2u + s2e / n_j.to_numpy()))
-    return u, se
 
 
 def module5(r: Report) -> None:

@@ -85,6 +85,13 @@ def _rounded(col: Column) -> np.ndarray:
     return np.array([float(s) for s in _cells(col)])
 
 
+def _random_effects(z: np.ndarray, sd0: float, sd1: float, corr: float) -> tuple[np.ndarray, ...]:
+    """Group intercepts and slopes with SDs sd0, sd1 and correlation corr, from z (J x 2)."""
+    u0 = sd0 * z[:, 0]
+    u1 = sd1 * (corr * z[:, 0] + np.sqrt(1 - corr**2) * z[:, 1])
+    return u0, u1
+
+
 # --------------------------------------------------------------------------- pupils in schools
 
 PUPILS = {
@@ -129,8 +136,7 @@ def make_pupils(seed: int = PUPILS_SEED) -> Dataset:
     intake_j += p["intake_girls_school"] * (schgend_j == 3)
     comp_j = 0.5 * intake_j + p["composition_sd"] * rng.standard_normal(p["n_schools"])
     z = rng.standard_normal((p["n_schools"], 2))
-    u0_j = p["sd_u0"] * z[:, 0]
-    u1_j = p["sd_u1"] * (p["corr_u01"] * z[:, 0] + np.sqrt(1 - p["corr_u01"] ** 2) * z[:, 1])
+    u0_j, u1_j = _random_effects(z, p["sd_u0"], p["sd_u1"], p["corr_u01"])
 
     school = np.repeat(np.arange(1, p["n_schools"] + 1), n_j)
     n = int(n_j.sum())
@@ -226,8 +232,7 @@ def make_antenatal(seed: int = ANTENATAL_SEED) -> Dataset:
         + p["wealth_comm_sd"] * rng.standard_normal(p["n_comms"])
     )
     z = rng.standard_normal((p["n_comms"], 2))
-    u0_j = p["sd_u0"] * z[:, 0]
-    u1_j = p["sd_u1"] * (p["corr_u01"] * z[:, 0] + np.sqrt(1 - p["corr_u01"] ** 2) * z[:, 1])
+    u0_j, u1_j = _random_effects(z, p["sd_u0"], p["sd_u1"], p["corr_u01"])
 
     comm = np.repeat(np.arange(1, p["n_comms"] + 1), n_j)
     n = int(n_j.sum())

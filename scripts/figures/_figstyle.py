@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -46,3 +47,19 @@ def save(fig: plt.Figure, module: str, name: str) -> Path:
     plt.close(fig)
     print(f"wrote {out.relative_to(SCRIPTS.parent)}", file=sys.stderr)
     return out
+
+
+def ranked_intervals(
+    ax: plt.Axes,
+    values: np.ndarray,
+    se: np.ndarray,
+    *,
+    markersize: float = 3,
+    elinewidth: float = 0.8,
+    zero_colour: str = GREY,
+) -> None:
+    """A caterpillar plot: the values in rank order with 95% intervals, and a line at 0."""
+    order = np.argsort(values)
+    ax.errorbar(np.arange(1, len(values) + 1), values[order], yerr=1.96 * se[order], fmt="o",
+                markersize=markersize, color=BLUE, ecolor=GREY, elinewidth=elinewidth)
+    ax.axhline(0, color=zero_colour, linewidth=1)

@@ -53,12 +53,8 @@ def diagnostics() -> None:
     ax.set_title("(b) Normal quantile plot")
     ax = axes[2]
     by_school = fit.resid.groupby(d["school"])
-    means = by_school.mean().sort_values()
-    se = (by_school.std() / np.sqrt(by_school.size()))[means.index]
-    rank = np.arange(1, len(means) + 1)
-    ax.errorbar(rank, means, yerr=1.96 * se, fmt="o", markersize=3, color=fs.BLUE,
-                ecolor=fs.GREY, elinewidth=0.8)
-    ax.axhline(0, color=fs.GREY, linewidth=1)
+    se = by_school.std() / np.sqrt(by_school.size())
+    fs.ranked_intervals(ax, by_school.mean().to_numpy(), se.to_numpy())
     ax.set_xlabel("School (ranked)")
     ax.set_ylabel("Mean residual, 95% interval")
     ax.set_title("(c) Mean residual by school")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import _figstyle as fs
 import matplotlib.pyplot as plt
 import numpy as np
-from course_models import fit_mixed, load_pupils
+from course_models import fit_mixed, load_pupils, school_effects
 
 MODULE = "05-multilevel-modelling"
 
@@ -39,17 +39,9 @@ def school_lines() -> None:
 def caterpillar() -> None:
     d = load_pupils()
     res = fit_mixed("normexam ~ standlrt", d)
-    s2u = float(res.cov_re.iloc[0, 0])
-    s2e = float(res.scale)
-    n_j = d.groupby("school").size()
-    u = np.array([float(res.random_effects[k].iloc[0]) for k in n_j.index])
-    se = np.sqrt(s2u * (s2e / n_j.to_numpy()) / (s2u + s2e / n_j.to_numpy()))
-    order = np.argsort(u)
-    rank = np.arange(1, len(u) + 1)
+    u, se = school_effects(res, d)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.errorbar(rank, u[order], yerr=1.96 * se[order], fmt="o", markersize=3, color=fs.BLUE,
-                ecolor=fs.GREY, elinewidth=0.8)
-    ax.axhline(0, color=fs.ORANGE, linewidth=1)
+    fs.ranked_intervals(ax, u, se, zero_colour=fs.ORANGE)
     ax.set_xlabel("School, ranked by its estimated effect")
     ax.set_ylabel("School effect $\\hat u_{0j}$ with 95% interval")
     ax.set_title("Estimated school effects in the random intercept model")

@@ -14,12 +14,9 @@ FIXED = ["cons", "age25", "educ2", "educ3", "wealth", "urban"]
 def figures() -> None:
     d = load_antenatal()
     m = fit_mlogit(d, "antemed", FIXED, "comm", n_points=12)
-    u, se = m.modes[:, 0], m.mode_se[:, 0]
-    order = np.argsort(u)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.errorbar(np.arange(1, len(u) + 1), u[order], yerr=1.96 * se[order], fmt="o",
-                markersize=2, color=fs.BLUE, ecolor=fs.GREY, elinewidth=0.5)
-    ax.axhline(0, color=fs.ORANGE, linewidth=1)
+    fs.ranked_intervals(ax, m.modes[:, 0], m.mode_se[:, 0], markersize=2, elinewidth=0.5,
+                        zero_colour=fs.ORANGE)
     ax.set_xlabel("Community, ranked by its estimated effect")
     ax.set_ylabel("Community effect (log-odds), 95% interval")
     ax.set_title("Estimated community effects in the random-intercept logit model")
