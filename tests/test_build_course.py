@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from lemma_pkg.build import build_course, safe_filename, source_epoch
 from lemma_pkg.cli import main
+from lemma_pkg.content.validate import validate_project
 from lemma_pkg.errors import ContentError, UsageError
 from lemma_pkg.mbz import DEFAULT_EPOCH
 from lemma_pkg.mbz.inspect import inspect_file
@@ -180,6 +181,18 @@ def test_cli_build_errors_exit_1_and_list_every_problem(project: Path) -> None:
     assert "nothere.gift" in result.stdout
     assert "nothing was written" in result.stderr
     assert not (project / "backups").exists()
+
+
+def test_build_honours_disabled_backup_warnings(project: Path) -> None:
+    """`lint: disable` in course.yaml silences a backup check in build as in validate."""
+    _wsz(project)
+    course_yaml = project / "content_src" / "course.yaml"
+    text = course_yaml.read_text(encoding="utf-8")
+    assert "\nlint:\n" in text
+    course_yaml.write_text(text.replace("\nlint:\n", "\nlint:\n  disable: [MBZ001]\n"), encoding="utf-8")
+    result = build_course(project, strict=True)
+    assert result.diagnostics == []
+    assert validate_project(project) == []
 
 
 def test_cli_build_strict_fails_on_warnings(project: Path) -> None:
