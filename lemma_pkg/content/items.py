@@ -14,6 +14,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from lemma_pkg.content import codes, ids
+from lemma_pkg.content.cache import GiftResult
 from lemma_pkg.content.context import (
     COMMON_KEYS,
     COMPLETION_MODES,
@@ -47,7 +48,8 @@ from lemma_pkg.content.model import (
 )
 from lemma_pkg.content.textio import read_text
 from lemma_pkg.content.yamlio import Fields, compose, did_you_mean, pos, type_name
-from lemma_pkg.render.markdown import AssetCollector, TextOrigin, render_markdown
+from lemma_pkg.gift.source import read_path
+from lemma_pkg.render.markdown import TextOrigin
 
 # Moodle's limits for quiz settings: quiz.attempts is int(6), quiz.grade number(10,5),
 # and the quiz form offers at most QUIZ_MAX_QPP_OPTION (50) questions per page.
@@ -132,21 +134,11 @@ class ItemReaders(LoadContext):
             f.text("idnumber")
             return None
         disp = self.display(path)
-        text = read_text(path, disp, self.diags, controls=True)
+        text = read_text(path, disp, self.diags, controls=True, data=self.overlaid(path))
         if text is None:
             f.text("idnumber")
             return None
-        collector = AssetCollector()
-        rendered = render_markdown(
-            text,
-            base_dir=path.parent,
-            project_root=self.root,
-            origin=TextOrigin(disp),
-            diags=self.diags,
-            assets=collector,
-        )
-        for ref_path in rendered.referenced:
-            self.use(ref_path)
+        rendered, collector = self.render(text, path.parent, TextOrigin(disp))
         fm_title: str | None = None
         fm_idnumber: str | None = None
         fm_where: tuple[str, int, int] | None = None
@@ -411,7 +403,18 @@ class ItemReaders(LoadContext):
         config = giftlib.LintConfig(
             require_feedback=self.lint.require_feedback, disabled=frozenset(self.lint.disable)
         )
-        questions, diagnostics = giftlib.lint_and_questions(gift, display=disp, config=config)
+        data = self.overlaid(gift)
+        if data is None and self.cache is not None:
+            data, _ = read_path(gift)  # None when unreadable: lint_and_questions says why
+
+        def compute() -> GiftResult:
+            qs, ds = giftlib.lint_and_questions(gift, display=disp, config=config, data=data)
+            return tuple(qs), tuple(ds)
+
+        if self.cache is None or data is None:
+            questions, diagnostics = compute()
+        else:
+            questions, diagnostics = self.cache.gift((data, disp, config), compute)
         self.diags.extend(diagnostics)
         if not any(q.get("qtype") != "category" for q in questions):
             f.error(
@@ -484,18 +487,7 @@ class ItemReaders(LoadContext):
     ) -> list[AnyItem]:
         text = f.text("label", required=True) or ""
         text_node = f.raw("label")
-        collector = AssetCollector()
-        origin = origin_of(text_node, f)
-        rendered = render_markdown(
-            text,
-            base_dir=folder,
-            project_root=self.root,
-            origin=origin,
-            diags=self.diags,
-            assets=collector,
-        )
-        for ref_path in rendered.referenced:
-            self.use(ref_path)
+        rendered, collector = self.render(text, folder, origin_of(text_node, f))
         title = self._title(f, False, plain_title(text))
         visible = f.flag("visible", True)
         idnumber = self._idnumber(f, ids.derive(slug, f"label-{label_no}"), section)
@@ -609,17 +601,7 @@ class ItemReaders(LoadContext):
         completion = self._completion(f, "view", ("none", "manual", "view"))
         stem = Path(name).stem or "practical"
         label_id = self._idnumber(f, ids.derive(slug, stem), section)
-        collector = AssetCollector()
-        rendered = render_markdown(
-            intro_md,
-            base_dir=folder,
-            project_root=self.root,
-            origin=origin_of(intro_node, f),
-            diags=self.diags,
-            assets=collector,
-        )
-        for ref_path in rendered.referenced:
-            self.use(ref_path)
+        rendered, collector = self.render(intro_md, folder, origin_of(intro_node, f))
         label = Label(
             idnumber=label_id,
             title=title,

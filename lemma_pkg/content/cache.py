@@ -1,0 +1,83 @@
+"""A memo of the loader's costly pure steps, for loading one project again and again.
+
+The preview server and the language server load the course after every save or
+keystroke; most sources have not changed since the last load. :class:`LoadCache` keeps
+the result of rendering each Markdown text and of reading each GIFT file, keyed by
+everything the step reads: the text or bytes themselves and its other inputs. A hit is
+therefore exactly what a fresh run gives. Markdown rendering also asks the file system
+whether link targets exist: an entry remembers the targets it checked and is used only
+while each still is (or still is not) a file.
+
+Entries that a load did not use are dropped when it ends (:meth:`LoadCache.sweep`), so
+the memo holds one course's worth of results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lemma_pkg.diagnostics import Diagnostic
+from lemma_pkg.render.markdown import Rendered
+
+MarkdownKey = tuple[str, Path, Path, str, int, int]
+GiftKey = tuple[bytes, str, Any]
+GiftResult = tuple[tuple[dict[str, Any], ...], tuple[Diagnostic, ...]]
+
+
+@dataclass(frozen=True)
+class MarkdownEntry:
+    """One rendering: its output, the diagnostics it gave and the files it collected."""
+
+    rendered: Rendered
+    diagnostics: tuple[Diagnostic, ...]
+    assets: tuple[Path, ...]
+
+    def still_valid(self) -> bool:
+        """True while every link target is still a file and every missing one still is not."""
+        return all(p.is_file() for p in self.rendered.referenced) and not any(
+            p.is_file() for p in self.rendered.missing
+        )
+
+
+class LoadCache:
+    """Results of earlier loads of one project (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._markdown: dict[MarkdownKey, MarkdownEntry] = {}
+        self._gift: dict[GiftKey, GiftResult] = {}
+        self._used_markdown: set[MarkdownKey] = set()
+        self._used_gift: set[GiftKey] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def markdown(self, key: MarkdownKey, compute: Callable[[], MarkdownEntry]) -> MarkdownEntry:
+        entry = self._markdown.get(key)
+        if entry is None or not entry.still_valid():
+            self.misses += 1
+            entry = compute()
+            self._markdown[key] = entry
+        else:
+            self.hits += 1
+        self._used_markdown.add(key)
+        return entry
+
+    def gift(self, key: GiftKey, compute: Callable[[], GiftResult]) -> GiftResult:
+        result = self._gift.get(key)
+        if result is None:
+            self.misses += 1
+            result = compute()
+            self._gift[key] = result
+        else:
+            self.hits += 1
+        self._used_gift.add(key)
+        return result
+
+    def sweep(self) -> None:
+        """Forget what the load that just ended did not use."""
+        self._markdown = {k: v for k, v in self._markdown.items() if k in self._used_markdown}
+        self._gift = {k: v for k, v in self._gift.items() if k in self._used_gift}
+        self._used_markdown = set()
+        self._used_gift = set()
