@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from lemma_pkg.cli.output import diagnostics_format_option, echo_summary
-from lemma_pkg.diagnostics import display_path, failed, format_diagnostics, format_json, format_text
+from lemma_pkg.diagnostics import (
+    DOCUMENT_FORMATS,
+    display_path,
+    failed,
+    format_diagnostics,
+    format_json,
+    format_text,
+)
 from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK, UsageError
 
 log = logging.getLogger("lemma.preview")
@@ -73,7 +80,7 @@ def preview_command(
     copied, math typeset by MathJax (from the CDN, else from the copy in the site). Prints
     the path of index.html. Nothing is written when the sources have errors (they are
     listed on stderr, exit status 1). With --format json: one document with the
-    diagnostics and what was written; github and sarif print the problems on stdout.
+    diagnostics and what was written; github, sarif and gitlab print the problems on stdout.
 
     With --serve nothing is written: the preview is served on http://127.0.0.1:PORT/
     (printed on stdout), rebuilt after every save (only the pages that changed are
@@ -117,7 +124,7 @@ def preview_command(
         click.echo(format_diagnostics(result.diagnostics, fmt), nl=False)
     if result.preview is None or not ok:
         ctx.exit(EXIT_ERRORS)
-    if fmt != "sarif":  # stdout stays one SARIF document
+    if fmt not in DOCUMENT_FORMATS:  # stdout stays one report
         click.echo(display_path(result.preview.index))
     ctx.exit(EXIT_OK)
 
