@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.questions} questions: {full:.2f} s"
         )
         print(
-            f"preview rebuild after editing one page ({rendered} page re-rendered): "
+            f"preview rebuild after editing one page ({rendered} pages rendered: it and the index): "
             f"median {statistics.median(edits):.3f} s, best {min(edits):.3f} s "
             f"of {args.repeat} (target well under 1 s)"
         )

@@ -24,7 +24,7 @@ from lemma_pkg.render.mathjax import local_files
 from lemma_pkg.render.preview import preview_project
 from lemma_pkg.render.site import SiteBuilder, SiteRenderer
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, REPO
 
 T = TypeVar("T")
 LESSON = Path("content_src/modules/01-basics/concepts.md")
@@ -400,3 +400,18 @@ def test_in_a_browser_math_reload_and_error_overlay(served: Served, browser: Any
     wait_for(lambda: not browser.find_elements(By.ID, "lemma-errors"), "the overlay to clear")
     wait_for(lambda: "Fixed again." in browser.find_element(By.TAG_NAME, "main").text,
              "the fixed page")  # fmt: skip
+
+
+def test_the_mathjax_copy_matches_its_checksums() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "fetch_mathjax.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "MathJax 3.2.2: 25 files, 0 problems\n"
+    assert set(local_files()) == {
+        f"_lemma/mathjax/{line.split('  ', 1)[1]}"
+        for line in (REPO / "lemma_pkg/render/mathjax/SHA256SUMS").read_text().splitlines()
+    }
