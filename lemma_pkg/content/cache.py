@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lemma_pkg.diagnostics import Diagnostic
 from lemma_pkg.render.markdown import Rendered
@@ -25,6 +25,8 @@ from lemma_pkg.render.markdown import Rendered
 MarkdownKey = tuple[str, Path, Path, str, int, int]
 GiftKey = tuple[bytes, str, Any]
 GiftResult = tuple[tuple[dict[str, Any], ...], tuple[Diagnostic, ...]]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -54,26 +56,21 @@ class LoadCache:
         self.misses = 0
 
     def markdown(self, key: MarkdownKey, compute: Callable[[], MarkdownEntry]) -> MarkdownEntry:
-        entry = self._markdown.get(key)
-        if entry is None or not entry.still_valid():
-            self.misses += 1
-            entry = compute()
-            self._markdown[key] = entry
-        else:
-            self.hits += 1
-        self._used_markdown.add(key)
-        return entry
+        return self._lookup(self._markdown, self._used_markdown, key, compute)
 
     def gift(self, key: GiftKey, compute: Callable[[], GiftResult]) -> GiftResult:
-        result = self._gift.get(key)
-        if result is None:
+        return self._lookup(self._gift, self._used_gift, key, compute)
+
+    def _lookup(self, store: dict[K, V], used: set[K], key: K, compute: Callable[[], V]) -> V:
+        value = store.get(key)
+        if value is None or (isinstance(value, MarkdownEntry) and not value.still_valid()):
             self.misses += 1
-            result = compute()
-            self._gift[key] = result
+            value = compute()
+            store[key] = value
         else:
             self.hits += 1
-        self._used_gift.add(key)
-        return result
+        used.add(key)
+        return value
 
     def sweep(self) -> None:
         """Forget what the load that just ended did not use."""

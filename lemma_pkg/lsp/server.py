@@ -190,9 +190,12 @@ def make_server() -> LemmaServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LemmaServer, params: types.DidCloseTextDocumentParams) -> None:
-        path = ls.path_of(params.text_document.uri)
+        uri = params.text_document.uri
+        path = ls.path_of(uri)
         if path is not None and ls.projects.project(path) is not None:
-            ls.check(params.text_document.uri)  # the file on disk counts again
+            ls.check(uri)  # the file on disk counts again
+        elif ls.published.pop(uri, None) is not None:
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: LemmaServer, params: types.HoverParams) -> types.Hover | None:

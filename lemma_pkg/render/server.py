@@ -183,10 +183,6 @@ class PreviewServer:
             self._changed.notify_all()
         self.httpd.server_close()
 
-    def shutdown(self) -> None:
-        """Stop :meth:`serve` from another thread."""
-        self.httpd.shutdown()
-
     def wait_for_change(self, seen: int, timeout: float) -> State | None:
         """The state once its build differs from ``seen`` (None on timeout or closing)."""
         with self._changed:
