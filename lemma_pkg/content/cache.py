@@ -2,7 +2,8 @@
 
 The preview server and the language server load the course after every save or
 keystroke; most sources have not changed since the last load. :class:`LoadCache` keeps
-the result of rendering each Markdown text and of reading each GIFT file, keyed by
+the result of parsing each YAML text (module.yaml, front matter: the node trees, which the
+loader only reads), of rendering each Markdown text and of reading each GIFT file, keyed by
 everything the step reads: the text or bytes themselves and its other inputs. A hit is
 therefore exactly what a fresh run gives. Markdown rendering also asks the file system
 whether link targets exist: an entry remembers the targets it checked and is used only
@@ -19,12 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from yaml.nodes import Node
+
 from lemma_pkg.diagnostics import Diagnostic
 from lemma_pkg.render.markdown import Rendered
 
 MarkdownKey = tuple[str, Path, Path, str, int, int]
 GiftKey = tuple[bytes, str, Any]
 GiftResult = tuple[tuple[dict[str, Any], ...], tuple[Diagnostic, ...]]
+YamlKey = tuple[str, str, int]
+YamlResult = tuple[Node | None, bool, tuple[Diagnostic, ...]]
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -50,8 +55,10 @@ class LoadCache:
     def __init__(self) -> None:
         self._markdown: dict[MarkdownKey, MarkdownEntry] = {}
         self._gift: dict[GiftKey, GiftResult] = {}
+        self._yaml: dict[YamlKey, YamlResult] = {}
         self._used_markdown: set[MarkdownKey] = set()
         self._used_gift: set[GiftKey] = set()
+        self._used_yaml: set[YamlKey] = set()
         self.hits = 0
         self.misses = 0
 
@@ -60,6 +67,9 @@ class LoadCache:
 
     def gift(self, key: GiftKey, compute: Callable[[], GiftResult]) -> GiftResult:
         return self._lookup(self._gift, self._used_gift, key, compute)
+
+    def yaml(self, key: YamlKey, compute: Callable[[], YamlResult]) -> YamlResult:
+        return self._lookup(self._yaml, self._used_yaml, key, compute)
 
     def _lookup(self, store: dict[K, V], used: set[K], key: K, compute: Callable[[], V]) -> V:
         value = store.get(key)
@@ -76,5 +86,7 @@ class LoadCache:
         """Forget what the load that just ended did not use."""
         self._markdown = {k: v for k, v in self._markdown.items() if k in self._used_markdown}
         self._gift = {k: v for k, v in self._gift.items() if k in self._used_gift}
+        self._yaml = {k: v for k, v in self._yaml.items() if k in self._used_yaml}
         self._used_markdown = set()
         self._used_gift = set()
+        self._used_yaml = set()

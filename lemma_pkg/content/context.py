@@ -16,7 +16,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from lemma_pkg.content import codes, ids
-from lemma_pkg.content.cache import LoadCache, MarkdownEntry
+from lemma_pkg.content.cache import LoadCache, MarkdownEntry, YamlResult
 from lemma_pkg.content.model import AnyItem, CompletionMode, GlossaryEntry, GradeMethod, SourceSpan
 from lemma_pkg.content.textio import read_text
 from lemma_pkg.content.yamlio import Fields, compose, did_you_mean, pos, type_name
@@ -137,7 +137,7 @@ class LoadContext:
         text = read_text(path, disp, self.diags, data=self.overlaid(path))
         if text is None:
             return None, disp
-        node, ok = compose(text, disp, self.diags)
+        node, ok = self.compose(text, disp)
         if not ok:
             return None, disp
         if not isinstance(node, MappingNode):
@@ -153,6 +153,21 @@ class LoadContext:
             )
             return None, disp
         return node, disp
+
+    def compose(self, text: str, disp: str, line_offset: int = 0) -> tuple[Node | None, bool]:
+        """:func:`~.yamlio.compose`, from the cache when it holds this very text."""
+
+        def compute() -> YamlResult:
+            diags = Diagnostics()
+            node, ok = compose(text, disp, diags, line_offset)
+            return node, ok, tuple(diags.items)
+
+        if self.cache is None:
+            node, ok, diagnostics = compute()
+        else:
+            node, ok, diagnostics = self.cache.yaml((text, disp, line_offset), compute)
+        self.diags.extend(diagnostics)
+        return node, ok
 
     def overlaid(self, path: Path) -> bytes | None:
         """The editor's text of ``path`` as bytes, or None to read the file."""

@@ -47,7 +47,7 @@ from lemma_pkg.content.model import (
     Url,
 )
 from lemma_pkg.content.textio import read_text
-from lemma_pkg.content.yamlio import Fields, compose, did_you_mean, pos, type_name
+from lemma_pkg.content.yamlio import Fields, did_you_mean, pos, type_name
 from lemma_pkg.gift.source import read_path
 from lemma_pkg.render.markdown import TextOrigin
 
@@ -144,9 +144,7 @@ class ItemReaders(LoadContext):
         fm_where: tuple[str, int, int] | None = None
         front_matter_broken = False
         if rendered.front_matter is not None:
-            node, ok = compose(
-                rendered.front_matter, disp, self.diags, line_offset=rendered.front_matter_line - 1
-            )
+            node, ok = self.compose(rendered.front_matter, disp, rendered.front_matter_line - 1)
             if not ok:
                 # Its title and idnumber are unknown: no follow-on errors about them.
                 self.incomplete = True
@@ -336,9 +334,7 @@ class ItemReaders(LoadContext):
             value = mf.number(key, None, minimum=0, maximum=MAX_GRADE)
             if value is not None:
                 given[key] = value
-        return tuple(
-            given.get(str(q.get("idnumber") or ""), _default_mark(q)) for q in graded
-        )
+        return tuple(given.get(str(q.get("idnumber") or ""), _default_mark(q)) for q in graded)
 
     def check_essay_marks(
         self, f: Fields, questions: tuple[dict[str, Any], ...], maxmarks: tuple[float, ...]
