@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lemma_pkg.content.loader import load_course
+from lemma_pkg.content.validate import preflight_diagnostics
 from lemma_pkg.diagnostics import Diagnostic, failed, summary_line
 from lemma_pkg.errors import ContentError, UsageError
-from lemma_pkg.content.validate import preflight_diagnostics
 from lemma_pkg.mbz import DEFAULT_EPOCH, BackupSummary, write_backup
 
 # The mtime field of a ustar header is 11 octal digits (the year 2242).
