@@ -19,5 +19,4 @@ def repo_root() -> Path:
 def fixtures_dir() -> Path:
     return FIXTURES
 
-
 pytest_plugins = ["tests.fake_moodle.pytest_plugin", "tests.token_guard"]
