@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lemma_pkg.content.loader import load_course
+from lemma_pkg.content.validate import preflight_diagnostics
 from lemma_pkg.diagnostics import Diagnostic, failed, summary_line
 from lemma_pkg.errors import ContentError, UsageError
-from lemma_pkg.mbz import DEFAULT_EPOCH, BackupSummary, preflight, write_backup
+from lemma_pkg.mbz import DEFAULT_EPOCH, BackupSummary, write_backup
 
 # The mtime field of a ustar header is 11 octal digits (the year 2242).
 MAX_EPOCH = 8**11 - 1
@@ -113,7 +114,7 @@ def build_course(root: Path, out: Path | None = None, strict: bool = False) -> B
     diags = list(result.diagnostics)
     course = result.course
     if course is not None and not failed(diags):
-        diags.extend(preflight(course))
+        diags.extend(preflight_diagnostics(result))
     diags.sort(key=Diagnostic.sort_key)
     if course is None or failed(diags, strict):
         raise ContentError(

@@ -8,6 +8,7 @@ page can describe them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -166,7 +167,9 @@ def failed(diags: Sequence[Diagnostic], strict: bool = False) -> bool:
 
 # --------------------------------------------------------------------------- formatters
 
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "json", "github", "sarif", "gitlab")
+# Formats whose output is one document: nothing else may go to stdout with them.
+DOCUMENT_FORMATS = ("sarif", "gitlab")
 
 
 def summary_line(diags: Sequence[Diagnostic]) -> str:
@@ -294,6 +297,34 @@ def _sarif_level(sev: Severity) -> str:
     return {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}[sev]
 
 
+_GITLAB_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
+
+
+def format_gitlab(diags: Sequence[Diagnostic]) -> str:
+    """GitLab's code quality report (a subset of Code Climate's issue format).
+
+    The fingerprint is a digest of the file, the code and the message (not the line), so
+    a merge request's report recognises a problem that only moved.
+    """
+    issues = []
+    seen: dict[str, int] = {}
+    for d in sorted(diags, key=Diagnostic.sort_key):
+        base = hashlib.sha256(f"{d.path}\0{d.code}\0{d.message}".encode()).hexdigest()
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        fingerprint = base if n == 0 else hashlib.sha256(f"{base}\0{n}".encode()).hexdigest()
+        issues.append(
+            {
+                "description": f"{d.code}: {_sarif_text(d)}",
+                "check_name": d.code,
+                "fingerprint": fingerprint,
+                "severity": _GITLAB_SEVERITY[d.severity],
+                "location": {"path": d.path, "lines": {"begin": max(d.line, 1)}},
+            }
+        )
+    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+
 def format_diagnostics(diags: Sequence[Diagnostic], fmt: str) -> str:
     """Render ``diags`` in one of :data:`FORMATS`."""
     if fmt == "text":
@@ -304,4 +335,6 @@ def format_diagnostics(diags: Sequence[Diagnostic], fmt: str) -> str:
         return format_github(diags)
     if fmt == "sarif":
         return format_sarif(diags)
+    if fmt == "gitlab":
+        return format_gitlab(diags)
     raise ValueError(f"unknown diagnostics format {fmt!r}")

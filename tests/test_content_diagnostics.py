@@ -524,6 +524,31 @@ CASES = [
         'GIFT file "gift_quizzes/basics.gift" has no questions Moodle would import',
     ),
     Case(
+        "bad-mark",
+        both(
+            edit("gift_quizzes/basics.gift", "::clustered::", "// [id:clustered]\n::clustered::"),
+            edit(M1_YAML, "    pass: 50\n", "    pass: 50\n    marks: {clustred: 2}\n"),
+        ),
+        M1_YAML,
+        20,
+        13,
+        codes.BAD_MARK,
+        'marks: no question in gift_quizzes/basics.gift has the id "clustred"',
+        'did you mean "clustered"?',
+    ),
+    Case(
+        "essay-needs-grading",
+        write("gift_quizzes/basics.gift", "// [id:why]\n::Why::Why do pupils cluster? {}\n"),
+        M1_YAML,
+        17,
+        11,
+        codes.ESSAY_NEEDS_GRADING,
+        'essay "Why" is worth 1: Moodle gives an attempt no grade until a teacher grades it, '
+        "so learners cannot complete this quiz by its grade",
+        "make it a reflection with `marks: {why: 0}`",
+        Severity.WARNING,
+    ),
+    Case(
         "bad-field-shortname",
         append(COURSE, BACKGROUND.replace("shortname: sector", "shortname: work-sector")),
         COURSE,

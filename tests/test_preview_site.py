@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from lemma_pkg.cli import main
-from lemma_pkg.render.preview import MARKER, question_view
+from lemma_pkg.render.preview import MARKER
+from lemma_pkg.render.views import question_view
 
 GOLDEN = Path(__file__).parent / "fixtures" / "course_small"
 

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "background": ("lemma_pkg.cli.background", "background_group"),
     "enrol": ("lemma_pkg.cli.enrol", "enrol_command"),
     "plugin": ("lemma_pkg.cli.plugin", "plugin_group"),
+    "lsp": ("lemma_pkg.cli.lsp", "lsp_command"),
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

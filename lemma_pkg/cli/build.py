@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from lemma_pkg.cli.output import diagnostics_format_option, emit_diagnostics, strict_option
-from lemma_pkg.diagnostics import format_diagnostics, format_json
+from lemma_pkg.diagnostics import DOCUMENT_FORMATS, format_diagnostics, format_json
 from lemma_pkg.errors import EXIT_ERRORS, ContentError
 
 log = logging.getLogger("lemma.build")
@@ -41,8 +41,8 @@ def build_command(ctx: click.Context, out: Path | None, strict: bool, fmt: str, 
     SOURCE_DATE_EPOCH, else the newest git commit of the sources.
 
     Prints the path of the backup on stdout (with --format json: the backup's path,
-    sha256, size and contents, and the diagnostics; with --format sarif: only the SARIF
-    document).
+    sha256, size and contents, and the diagnostics; with --format sarif or gitlab: only
+    that report).
 
     \b
     Example:
@@ -67,9 +67,9 @@ def build_command(ctx: click.Context, out: Path | None, strict: bool, fmt: str, 
         doc = json.loads(format_json(result.diagnostics))
         doc.update(result.to_dict())
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-    elif fmt == "sarif":
-        # stdout must stay one SARIF document; the path goes to the log line below.
-        click.echo(format_diagnostics(result.diagnostics, "sarif"), nl=False)
+    elif fmt in DOCUMENT_FORMATS:
+        # stdout must stay one SARIF or GitLab document; the path goes to the log line below.
+        click.echo(format_diagnostics(result.diagnostics, fmt), nl=False)
     else:
         if result.diagnostics:
             emit_diagnostics(result.diagnostics, fmt, strict)

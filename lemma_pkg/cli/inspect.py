@@ -24,13 +24,15 @@ from lemma_pkg.errors import EXIT_ERRORS, EXIT_OK
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def inspect_command(ctx: click.Context, fmt: str, file: Path) -> None:
-    """Show what is inside a .mbz and check it.
+    """Show what is inside a .mbz and check it against Moodle 4.5's restore.
 
-    FILE is any Moodle course backup (made by lemma or by Moodle). Lists sections,
-    activities by type, questions by type and files with sizes and MIME types, then checks
-    the archive against what Moodle 4.5's restore needs: mandatory files, id links between
-    files, context ids, inforef coverage, question references and contexts, sumgrades,
-    availability JSON and NOT NULL columns.
+    FILE is any Moodle backup: a course, section or activity backup made by lemma or by
+    any Moodle since 2.x (tar.gz or zip). Shows the backup type, the Moodle version that
+    made it, the user data it holds (users, enrolments, attempts, grades), sections,
+    activities and questions by type, quizzes and files, then what Moodle 4.5's restore
+    would reject, silently lose or change: missing files, broken links between files and
+    ids, question banks and quiz slots (read the way restore reads the archive's own
+    version), user data of users the archive lacks, availability JSON, NOT NULL columns.
 
     Exit status: 0 nothing wrong (notes allowed), 1 any error or warning.
 

@@ -19,14 +19,14 @@ log = logging.getLogger("lemma.cli")
 
 
 def diagnostics_format_option(f: F) -> F:
-    """``--format text|json|github|sarif`` for commands that report diagnostics."""
+    """``--format text|json|github|sarif|gitlab`` for commands that report diagnostics."""
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(FORMATS),
         default="text",
         show_default=True,
-        help="How to print problems: text, JSON, GitHub annotations or SARIF.",
+        help="How to print problems: text, JSON, GitHub annotations, SARIF or GitLab code quality.",
     )(f)
 
 

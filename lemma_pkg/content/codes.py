@@ -217,6 +217,22 @@ NO_PROJECT = _rule(
 
 # quizzes
 EMPTY_QUIZ = _rule("LEM051", "empty-quiz", E, "A quiz's GIFT file has no questions.")
+BAD_MARK = _rule(
+    "LEM052",
+    "bad-mark",
+    E,
+    "`marks:` names a question the quiz's GIFT file does not have (by its `[id:...]`), "
+    "or gives a mark to a description, which carries none.",
+)
+ESSAY_NEEDS_GRADING = _rule(
+    "LEM053",
+    "essay-needs-grading",
+    W,
+    "A quiz completed by its grade (`completion: pass` or `grade`) holds an essay question "
+    "with a mark: Moodle gives the attempt no grade until a teacher grades the essay, so "
+    "learners cannot complete the quiz on their own. Give the essay a mark of 0 "
+    "(`marks: {<id>: 0}`) when it is a reflection, or grade essays by hand.",
+)
 
 # registration background (course.yaml `background:`)
 BAD_FIELD_SHORTNAME = _rule(

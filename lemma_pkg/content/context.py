@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from lemma_pkg.content import codes, ids
+from lemma_pkg.content.cache import LoadCache, MarkdownEntry, YamlResult
 from lemma_pkg.content.model import AnyItem, CompletionMode, GlossaryEntry, GradeMethod, SourceSpan
 from lemma_pkg.content.textio import read_text
 from lemma_pkg.content.yamlio import Fields, compose, did_you_mean, pos, type_name
 from lemma_pkg.diagnostics import Diagnostics, display_path
-from lemma_pkg.render.markdown import AssetCollector, TextOrigin, render_markdown
+from lemma_pkg.render.markdown import AssetCollector, Rendered, TextOrigin, render_markdown
 
 log = logging.getLogger("lemma.content")
 
@@ -46,6 +48,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
         "per_page",
         "shuffle",
         "feedback",
+        "marks",
         "completion",
     ),
     "file": ("description", "completion"),
@@ -93,10 +96,19 @@ class PendingRestriction:
 
 
 class LoadContext:
-    """The state of one load and the readers shared by every item kind."""
+    """The state of one load and the readers shared by every item kind.
 
-    def __init__(self, root: Path) -> None:
+    ``cache`` memoises Markdown and GIFT results across loads; ``overlay`` gives the text
+    of files (by resolved path) to use instead of what is on disk (an editor's unsaved
+    buffers).
+    """
+
+    def __init__(
+        self, root: Path, cache: LoadCache | None = None, overlay: Mapping[Path, str] = {}
+    ) -> None:
         self.root = root
+        self.cache = cache
+        self.overlay = overlay
         self.content = root / CONTENT_DIR
         self.gift_dir = root / GIFT_DIR
         self.diags = Diagnostics()
@@ -122,10 +134,10 @@ class LoadContext:
         """Read a YAML mapping file; (None, display) with diagnostics when unusable."""
         disp = self.display(path)
         self.use(path)
-        text = read_text(path, disp, self.diags)
+        text = read_text(path, disp, self.diags, data=self.overlaid(path))
         if text is None:
             return None, disp
-        node, ok = compose(text, disp, self.diags)
+        node, ok = self.compose(text, disp)
         if not ok:
             return None, disp
         if not isinstance(node, MappingNode):
@@ -142,6 +154,57 @@ class LoadContext:
             return None, disp
         return node, disp
 
+    def compose(self, text: str, disp: str, line_offset: int = 0) -> tuple[Node | None, bool]:
+        """:func:`~.yamlio.compose`, from the cache when it holds this very text."""
+
+        def compute() -> YamlResult:
+            diags = Diagnostics()
+            node, ok = compose(text, disp, diags, line_offset)
+            return node, ok, tuple(diags.items)
+
+        if self.cache is None:
+            node, ok, diagnostics = compute()
+        else:
+            node, ok, diagnostics = self.cache.yaml((text, disp, line_offset), compute)
+        self.diags.extend(diagnostics)
+        return node, ok
+
+    def overlaid(self, path: Path) -> bytes | None:
+        """The editor's text of ``path`` as bytes, or None to read the file."""
+        text = self.overlay.get(path.resolve()) if self.overlay else None
+        return None if text is None else text.encode("utf-8", "surrogatepass")
+
+    def render(
+        self, text: str, base_dir: Path, origin: TextOrigin
+    ) -> tuple[Rendered, AssetCollector]:
+        """Render Markdown (from the cache when it holds this very text), note its files."""
+
+        def compute() -> MarkdownEntry:
+            diags = Diagnostics()
+            collector = AssetCollector()
+            rendered = render_markdown(
+                text,
+                base_dir=base_dir,
+                project_root=self.root,
+                origin=origin,
+                diags=diags,
+                assets=collector,
+            )
+            return MarkdownEntry(rendered, tuple(diags.items), tuple(collector.by_source))
+
+        if self.cache is None:
+            entry = compute()
+        else:
+            key = (text, base_dir, self.root, origin.display, origin.line, origin.column)
+            entry = self.cache.markdown(key, compute)
+        self.diags.extend(entry.diagnostics)
+        collector = AssetCollector()
+        for source in entry.assets:
+            collector.add(source)
+        for ref_path in entry.rendered.referenced:
+            self.use(ref_path)
+        return entry.rendered, collector
+
     def markdown(
         self,
         text: str,
@@ -152,17 +215,7 @@ class LoadContext:
     ) -> str:
         """Render Markdown embedded in YAML; local files are not allowed there."""
         origin = origin_of(node, f)
-        collector = AssetCollector()
-        rendered = render_markdown(
-            text,
-            base_dir=base_dir,
-            project_root=self.root,
-            origin=origin,
-            diags=self.diags,
-            assets=collector,
-        )
-        for ref_path in rendered.referenced:
-            self.use(ref_path)
+        rendered, collector = self.render(text, base_dir, origin)
         if collector.by_source:
             names = ", ".join(sorted(collector.by_source.values()))
             self.diags.error(

@@ -14,6 +14,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from lemma_pkg.content import codes, ids
+from lemma_pkg.content.cache import GiftResult
 from lemma_pkg.content.context import (
     COMMON_KEYS,
     COMPLETION_MODES,
@@ -46,8 +47,9 @@ from lemma_pkg.content.model import (
     Url,
 )
 from lemma_pkg.content.textio import read_text
-from lemma_pkg.content.yamlio import Fields, compose, did_you_mean, pos, type_name
-from lemma_pkg.render.markdown import AssetCollector, TextOrigin, render_markdown
+from lemma_pkg.content.yamlio import Fields, did_you_mean, pos, type_name
+from lemma_pkg.gift.source import read_path
+from lemma_pkg.render.markdown import TextOrigin
 
 # Moodle's limits for quiz settings: quiz.attempts is int(6), quiz.grade number(10,5),
 # and the quiz form offers at most QUIZ_MAX_QPP_OPTION (50) questions per page.
@@ -132,29 +134,17 @@ class ItemReaders(LoadContext):
             f.text("idnumber")
             return None
         disp = self.display(path)
-        text = read_text(path, disp, self.diags, controls=True)
+        text = read_text(path, disp, self.diags, controls=True, data=self.overlaid(path))
         if text is None:
             f.text("idnumber")
             return None
-        collector = AssetCollector()
-        rendered = render_markdown(
-            text,
-            base_dir=path.parent,
-            project_root=self.root,
-            origin=TextOrigin(disp),
-            diags=self.diags,
-            assets=collector,
-        )
-        for ref_path in rendered.referenced:
-            self.use(ref_path)
+        rendered, collector = self.render(text, path.parent, TextOrigin(disp))
         fm_title: str | None = None
         fm_idnumber: str | None = None
         fm_where: tuple[str, int, int] | None = None
         front_matter_broken = False
         if rendered.front_matter is not None:
-            node, ok = compose(
-                rendered.front_matter, disp, self.diags, line_offset=rendered.front_matter_line - 1
-            )
+            node, ok = self.compose(rendered.front_matter, disp, rendered.front_matter_line - 1)
             if not ok:
                 # Its title and idnumber are unknown: no follow-on errors about them.
                 self.incomplete = True
@@ -273,8 +263,12 @@ class ItemReaders(LoadContext):
         questions: tuple[dict[str, Any], ...] = ()
         derived = ids.derive(slug, gift.stem if gift else "quiz")
         idnumber = self._idnumber(f, derived, section)
+        marks_node = f.mapping("marks")
         if gift is not None:
             questions = self.read_gift(gift, f)
+        maxmarks = self.quiz_marks(f, marks_node, questions, gift)
+        if completion in ("pass", "grade"):
+            self.check_essay_marks(f, questions, maxmarks)
         quiz = Quiz(
             idnumber=idnumber,
             title=title,
@@ -291,9 +285,77 @@ class ItemReaders(LoadContext):
             feedback_bands=bands,
             questions_per_page=per_page if per_page is not None else 1,
             shuffle_answers=shuffle,
+            maxmarks=maxmarks,
         )
         self._register(f, quiz, section)
         return [quiz]
+
+    def quiz_marks(
+        self,
+        f: Fields,
+        node: MappingNode | None,
+        questions: tuple[dict[str, Any], ...],
+        gift: Path | None,
+    ) -> tuple[float, ...]:
+        """The mark of every question (``marks:`` by GIFT ``[id:...]``, else its default).
+
+        Returns () when ``marks:`` is absent, so each question keeps its default mark.
+        """
+        if node is None:
+            return ()
+        graded = [q for q in questions if q.get("qtype") != "category"]
+        by_id = {str(q["idnumber"]): q for q in graded if q.get("idnumber")}
+        given: dict[str, float] = {}
+        mf = Fields(node, f.display, self.diags, "marks", f.line_offset)
+        for key, (knode, _vnode) in mf.keys.items():
+            question = by_id.get(key)
+            if question is None:
+                if gift is None or not graded:
+                    continue  # the GIFT file is already reported; its ids are unknown
+                where = self.display(gift)
+                f.error(
+                    knode,
+                    codes.BAD_MARK,
+                    f'marks: no question in {where} has the id "{key}"',
+                    did_you_mean(key, tuple(by_id))
+                    or f"give the question a comment line `// [id:{key}]` in {where}",
+                )
+                mf.used.add(key)
+                continue
+            if question.get("qtype") == "description":
+                f.error(
+                    knode,
+                    codes.BAD_MARK,
+                    f'marks: "{key}" is a description, which carries no mark',
+                    f'remove "{key}" from marks',
+                )
+                mf.used.add(key)
+                continue
+            value = mf.number(key, None, minimum=0, maximum=MAX_GRADE)
+            if value is not None:
+                given[key] = value
+        return tuple(given.get(str(q.get("idnumber") or ""), _default_mark(q)) for q in graded)
+
+    def check_essay_marks(
+        self, f: Fields, questions: tuple[dict[str, Any], ...], maxmarks: tuple[float, ...]
+    ) -> None:
+        """Warn when an essay with a mark keeps a quiz completed by its grade from grading."""
+        graded = [q for q in questions if q.get("qtype") != "category"]
+        marks = maxmarks or tuple(_default_mark(q) for q in graded)
+        for question, mark in zip(graded, marks, strict=True):
+            if question.get("qtype") != "essay" or mark <= 0:
+                continue
+            name = str(question.get("name") or "")
+            qid = str(question.get("idnumber") or "")
+            f.warning(
+                f.raw("quiz") or f.node,
+                codes.ESSAY_NEEDS_GRADING,
+                f'essay "{name}" is worth {mark:g}: Moodle gives an attempt no grade until a '
+                "teacher grades it, so learners cannot complete this quiz by its grade",
+                f"make it a reflection with `marks: {{{qid}: 0}}`"
+                if qid
+                else "give it an `[id:...]` comment line and `marks: {<id>: 0}`",
+            )
 
     def feedback_bands(self, f: Fields, folder: Path) -> tuple[FeedbackBand, ...]:
         seq = f.sequence("feedback")
@@ -337,7 +399,18 @@ class ItemReaders(LoadContext):
         config = giftlib.LintConfig(
             require_feedback=self.lint.require_feedback, disabled=frozenset(self.lint.disable)
         )
-        questions, diagnostics = giftlib.lint_and_questions(gift, display=disp, config=config)
+        data = self.overlaid(gift)
+        if data is None and self.cache is not None:
+            data, _ = read_path(gift)  # None when unreadable: lint_and_questions says why
+
+        def compute() -> GiftResult:
+            qs, ds = giftlib.lint_and_questions(gift, display=disp, config=config, data=data)
+            return tuple(qs), tuple(ds)
+
+        if self.cache is None or data is None:
+            questions, diagnostics = compute()
+        else:
+            questions, diagnostics = self.cache.gift((data, disp, config), compute)
         self.diags.extend(diagnostics)
         if not any(q.get("qtype") != "category" for q in questions):
             f.error(
@@ -410,18 +483,7 @@ class ItemReaders(LoadContext):
     ) -> list[AnyItem]:
         text = f.text("label", required=True) or ""
         text_node = f.raw("label")
-        collector = AssetCollector()
-        origin = origin_of(text_node, f)
-        rendered = render_markdown(
-            text,
-            base_dir=folder,
-            project_root=self.root,
-            origin=origin,
-            diags=self.diags,
-            assets=collector,
-        )
-        for ref_path in rendered.referenced:
-            self.use(ref_path)
+        rendered, collector = self.render(text, folder, origin_of(text_node, f))
         title = self._title(f, False, plain_title(text))
         visible = f.flag("visible", True)
         idnumber = self._idnumber(f, ids.derive(slug, f"label-{label_no}"), section)
@@ -535,17 +597,7 @@ class ItemReaders(LoadContext):
         completion = self._completion(f, "view", ("none", "manual", "view"))
         stem = Path(name).stem or "practical"
         label_id = self._idnumber(f, ids.derive(slug, stem), section)
-        collector = AssetCollector()
-        rendered = render_markdown(
-            intro_md,
-            base_dir=folder,
-            project_root=self.root,
-            origin=origin_of(intro_node, f),
-            diags=self.diags,
-            assets=collector,
-        )
-        for ref_path in rendered.referenced:
-            self.use(ref_path)
+        rendered, collector = self.render(intro_md, folder, origin_of(intro_node, f))
         label = Label(
             idnumber=label_id,
             title=title,
@@ -656,3 +708,9 @@ class ItemReaders(LoadContext):
             )
             out.append(page)
         return out
+
+
+def _default_mark(question: dict[str, Any]) -> float:
+    """A question's mark when ``marks:`` does not set it (Moodle's ``defaultmark``)."""
+    value = question.get("defaultmark", 1.0)
+    return float(value) if isinstance(value, int | float) else 1.0

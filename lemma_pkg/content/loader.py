@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from lemma_pkg.content import codes
 from lemma_pkg.content.background import read_background
+from lemma_pkg.content.cache import LoadCache
 from lemma_pkg.content.checks import CrossChecks
 from lemma_pkg.content.context import (
     CONTENT_DIR,
@@ -51,6 +53,8 @@ class LoadResult:
     # Settings from course.yaml that are not part of the course itself.
     lint: LintSettings = field(default_factory=LintSettings)
     mathjax_url: str = DEFAULT_MATHJAX_URL
+    # Every item idnumber the sources define (also when there are errors), sorted.
+    idnumbers: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -78,8 +82,15 @@ def _no_project_hint(root: Path) -> str:
     return "pass the project folder (the one holding content_src/), or run `lemma init DIR`"
 
 
-def load_course(root: Path) -> LoadResult:
-    """Load the course project at ``root`` (or ``root`` = its ``content_src/`` folder)."""
+def load_course(
+    root: Path, cache: LoadCache | None = None, overlay: Mapping[Path, str] = {}
+) -> LoadResult:
+    """Load the course project at ``root`` (or ``root`` = its ``content_src/`` folder).
+
+    ``cache`` keeps Markdown and GIFT results for the next load of the same project
+    (:mod:`lemma_pkg.content.cache`); ``overlay`` maps resolved paths to text to read
+    instead of the files (an editor's unsaved buffers).
+    """
     project = find_project(root)
     if project is None:
         diags = Diagnostics()
@@ -92,7 +103,10 @@ def load_course(root: Path) -> LoadResult:
             _no_project_hint(root),
         )
         return LoadResult(None, diags.sorted())
-    return _Loader(project.resolve()).load()
+    result = _Loader(project.resolve(), cache, overlay).load()
+    if cache is not None:
+        cache.sweep()
+    return result
 
 
 class _Loader(ItemReaders, CrossChecks):
@@ -136,6 +150,7 @@ class _Loader(ItemReaders, CrossChecks):
             root=self.root,
             lint=self.lint,
             mathjax_url=self.mathjax_url,
+            idnumbers=tuple(sorted(self.refs)),
         )
 
     def load_course_file(self, node: MappingNode, disp: str) -> Course | None:

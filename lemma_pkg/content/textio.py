@@ -20,14 +20,18 @@ BOM = "\ufeff"
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def read_text(path: Path, display: str, diags: Diagnostics, controls: bool = False) -> str | None:
+def read_text(
+    path: Path, display: str, diags: Diagnostics, controls: bool = False, data: bytes | None = None
+) -> str | None:
     """The text of ``path``, or None (with a diagnostic) when it cannot be used.
 
     With ``controls``, control characters (which Moodle's XML cannot hold, so the backup
-    drops them) are warned about, once per line.
+    drops them) are warned about, once per line. ``data``, when given, is used instead of
+    the file's bytes (an editor's unsaved buffer).
     """
     try:
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except FileNotFoundError:
         diags.error(
             display, 0, 0, codes.MISSING_FILE, "file does not exist", "create it, or fix the path"

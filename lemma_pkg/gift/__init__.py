@@ -80,11 +80,19 @@ def lint_text(
 
 
 def lint_and_questions(
-    path: Path, display: str | None = None, config: LintConfig | None = None
+    path: Path,
+    display: str | None = None,
+    config: LintConfig | None = None,
+    data: bytes | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """:func:`moodle_questions` and :func:`lint_file` from one read and one parse."""
+    """:func:`moodle_questions` and :func:`lint_file` from one read and one parse.
+
+    ``data``, when given, is used instead of the file's bytes (an editor's buffer).
+    """
     shown = display if display is not None else str(path)
-    data, err = read_path(path)
+    err = None
+    if data is None:
+        data, err = read_path(path)
     if data is None:
         return [], lint_document(GiftDocument(None, [], read_error=err), shown, config, None)
     doc = parse_bytes(data)

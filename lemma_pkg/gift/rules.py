@@ -556,11 +556,17 @@ def rules_markdown() -> str:
         for r in RULES:
             if r.group != group:
                 continue
-            out += ["", f"### {r.code}", "", f"`{r.name}` · {r.severity.value}", "", r.summary, ""]
-            out += [r.why, "", f"Fix: {r.hint}."]
-            if r.example:
-                out += ["", "```gift", r.example, "```"]
+            out += ["", *rule_section(r)]
     return "\n".join(out) + "\n"
+
+
+def rule_section(r: GiftRule) -> list[str]:
+    """The lines of one rule's section of the reference page."""
+    out = [f"### {r.code}", "", f"`{r.name}` · {r.severity.value}", "", r.summary, ""]
+    out += [r.why, "", f"Fix: {r.hint}."]
+    if r.example:
+        out += ["", "```gift", r.example, "```"]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

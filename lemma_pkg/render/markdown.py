@@ -130,6 +130,7 @@ class Rendered:
     front_matter: str | None = None  # the YAML text between the --- lines, if any
     front_matter_line: int = 0  # 1-based file line of the first YAML line
     referenced: list[Path] = field(default_factory=list)  # every existing local target
+    missing: list[Path] = field(default_factory=list)  # local targets that are not files
 
 
 @dataclass
@@ -141,6 +142,7 @@ class _LinkContext:
     diags: Diagnostics
     assets: AssetCollector
     referenced: list[Path]
+    missing: list[Path]
 
 
 def render_markdown(
@@ -168,6 +170,7 @@ def render_markdown(
         diags=diags,
         assets=assets,
         referenced=[],
+        missing=[],
     )
     front: str | None = None
     front_line = 0
@@ -190,7 +193,11 @@ def render_markdown(
     if front is not None:
         html = html.lstrip("\n")
     return Rendered(
-        html=html, front_matter=front, front_matter_line=front_line, referenced=ctx.referenced
+        html=html,
+        front_matter=front,
+        front_matter_line=front_line,
+        referenced=ctx.referenced,
+        missing=ctx.missing,
     )
 
 
@@ -271,6 +278,7 @@ def _rewrite(
         )
         return
     if not target.is_file():
+        ctx.missing.append(target)
         ctx.diags.error(
             ctx.origin.display,
             line,
