@@ -217,12 +217,6 @@ class Background:
     category: str
     fields: tuple[BackgroundField, ...] = ()
 
-    def field(self, shortname: str) -> BackgroundField | None:
-        for f in self.fields:
-            if f.shortname == shortname:
-                return f
-        return None
-
 
 @dataclass(frozen=True)
 class Course:

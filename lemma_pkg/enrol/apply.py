@@ -13,7 +13,7 @@ are sent again in smaller batches.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +125,7 @@ class Applier:
         self.skip_invalid = skip_invalid
         self.progress = progress
         self.outcome = Outcome()
+        self.ids = Ids()
         #: id() of the steps in outcome.applied.
         self._applied: set[int] = set()
         self.done = 0
@@ -206,12 +207,7 @@ class Applier:
                 return
             self.outcome.resent += len(missing)
             self.total += len(missing)
-            chunks: list[list[tuple[Step, dict[str, Any]]]] = []
-            start = 0
-            for chunk in self.client.batches(spec.list_key, [r for _, r in sent]):
-                chunks.append(sent[start : start + len(chunk)])
-                start += len(chunk)
-            self._shrink(spec, chunks, {id(s) for s, _ in missing})
+            self._shrink(spec, self._chunks(spec, sent), {id(s) for s, _ in missing})
             self._send_all(op, missing)
             sent = missing
 
@@ -229,12 +225,7 @@ class Applier:
         spec = SPECS[op]
         todo = items
         while todo and not self._stopped():
-            rows = [r for _, r in todo]
-            chunks: list[list[tuple[Step, dict[str, Any]]]] = []
-            start = 0
-            for chunk in self.client.batches(spec.list_key, rows):
-                chunks.append(todo[start : start + len(chunk)])
-                start += len(chunk)
+            chunks = self._chunks(spec, todo)
             left: list[tuple[Step, dict[str, Any]]] = []
             for n, batch in enumerate(chunks, start=1):
                 log.debug(
@@ -248,6 +239,17 @@ class Applier:
                 self.outcome.resent += len(left)
                 self._shrink(spec, chunks, {id(s) for s, _ in left})
             todo = left
+
+    def _chunks(
+        self, spec: OpSpec, items: list[tuple[Step, dict[str, Any]]]
+    ) -> list[list[tuple[Step, dict[str, Any]]]]:
+        """``items`` split as :meth:`MoodleClient.batches` splits their rows."""
+        chunks: list[list[tuple[Step, dict[str, Any]]]] = []
+        start = 0
+        for chunk in self.client.batches(spec.list_key, [r for _, r in items]):
+            chunks.append(items[start : start + len(chunk)])
+            start += len(chunk)
+        return chunks
 
     def _shrink(
         self, spec: OpSpec, chunks: list[list[tuple[Step, dict[str, Any]]]], lost: set[int]
@@ -457,11 +459,3 @@ def _names(step: Step, message: str) -> bool:
     return f"={step.user} " in message + " " or (
         f"{cohort['type']}={cohort['value']} " in message + " "
     )
-
-
-def steps_by_row(steps: Sequence[Step]) -> dict[int, list[Step]]:
-    out: dict[int, list[Step]] = {}
-    for s in steps:
-        for r in s.rows:
-            out.setdefault(r, []).append(s)
-    return out

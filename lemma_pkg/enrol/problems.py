@@ -66,9 +66,6 @@ class Problems:
     ) -> None:
         self.items.append(Problem(row, line, column, Level.WARNING, code, message, hint))
 
-    def extend(self, other: Problems) -> None:
-        self.items.extend(other.items)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.items if p.is_error]

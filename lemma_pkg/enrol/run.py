@@ -138,7 +138,11 @@ def project_background(project: Path | None, problems: Problems) -> Background |
     return result.background
 
 
-def _read_state(client: MoodleClient, rules: SiteRules, rows: list[Row]) -> SiteState:
+def _read_state(
+    client: MoodleClient, rules: SiteRules, rows: list[Row], *, emails: bool = True
+) -> SiteState:
+    """What the site has for ``rows``; with ``emails``, also who holds the addresses of the
+    accounts to create."""
     names = [
         r.username
         for r in rows
@@ -152,12 +156,13 @@ def _read_state(client: MoodleClient, rules: SiteRules, rows: list[Row]) -> Site
         courses=[s.course for r in rows for s in r.slots],
         cohort_refs=[ref for r in rows for _c, ref in r.cohorts],
     )
-    new_emails = [
-        r.value("email")
-        for r in rows
-        if r.username not in state.users and mrules.valid_email(r.value("email"))
-    ]
-    state.emails = read_emails(client, new_emails)
+    if emails:
+        new_emails = [
+            r.value("email")
+            for r in rows
+            if r.username not in state.users and mrules.valid_email(r.value("email"))
+        ]
+        state.emails = read_emails(client, new_emails)
     return state
 
 
@@ -187,9 +192,9 @@ def run_enrol(
     result.users = len(rows)
     check_values(rows, rules, problems, opts.mode)
     background = project_background(request.project, problems) if opts.mode == "enrol" else None
-    state = _read_state(client, rules, rows)
+    state = _read_state(client, rules, rows, emails=opts.mode == "enrol")
     check_against_site(rows, state, opts, problems, background)
-    _note_history(result.history, state, problems)
+    _note_history(result.history, state, problems, csv.sha256)
     if problems.errors and (not request.skip_invalid or problems.file_errors()):
         result.problems = problems.sorted()
         result.requests = client.requests_sent
@@ -200,7 +205,8 @@ def run_enrol(
     plan = build_plan(good, state, opts, now=now, notes=problems)
     result.plan = plan
     settled = _settle(result.history, state)
-    if request.dry_run or (plan.empty and not settled):
+    # With nothing to do, the ledger is left alone unless an interrupted run must be closed.
+    if request.dry_run or (plan.empty and not settled and not result.history.interrupted):
         result.problems = problems.sorted()
         result.requests = client.requests_sent
         return result
@@ -216,7 +222,7 @@ def run_enrol(
         while not outcome.stopped:
             given_up = {r.step.key for r in outcome.rejected} | {s.key for s, _ in outcome.skipped}
             failed = {r.step.user for r in outcome.rejected if r.step.op == "create_user"}
-            state = _read_state(client, rules, good)
+            state = _read_state(client, rules, good, emails=False)
             again = build_plan(good, state, opts, now=now)
             again.steps = [s for s in again.steps if s.key not in given_up and s.user not in failed]
             if again.empty:
@@ -270,7 +276,7 @@ def _settle(
     return out
 
 
-def _note_history(history: History, state: SiteState, problems: Problems) -> None:
+def _note_history(history: History, state: SiteState, problems: Problems, sha256: str) -> None:
     """Say what an interrupted earlier run left (the plan works it out from the site)."""
     if not history.interrupted:
         return
@@ -288,5 +294,6 @@ def _note_history(history: History, state: SiteState, problems: Problems) -> Non
             if flying
             else ""
         )
+        + ("; the roster has changed since" if history.last_roster_sha256 != sha256 else "")
         + "; carrying on from what the site has now",
     )

@@ -56,9 +56,6 @@ class SyncResult:
     categoryid: int
     fields: tuple[FieldStatus, ...]
 
-    def by_status(self, *statuses: str) -> list[FieldStatus]:
-        return [f for f in self.fields if f.status in statuses]
-
 
 def parse_sync_result(data: Any) -> SyncResult:
     return SyncResult(
