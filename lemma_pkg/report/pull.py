@@ -464,11 +464,12 @@ def _pull_core(
         if criteria:
             try:
                 cc = get_course_completion_status(client, courseid, uid)
-                cc_row = CourseCompletionRow(
-                    userid=uid,
-                    completed=bool(cc.get("completed")),
-                    timecompleted=_course_completion_time(dict(cc)),
-                )
+                if cc.get("completed"):
+                    cc_row = CourseCompletionRow(
+                        userid=uid,
+                        completed=True,
+                        timecompleted=_course_completion_time(dict(cc)),
+                    )
             except MoodleError as err:
                 if err.errorcode not in ("usernotenroled", "nocriteriaset"):
                     raise
@@ -680,6 +681,7 @@ def bulk_pages_to_data(
                     timemodified=int(a["timemodified"]),
                     sumgrades=sumgrades,
                     grade=quiz.scale(sumgrades) if quiz else None,
+                    # Marks of finished attempts only, as on the core path (review).
                     questions=tuple(
                         QuestionMark(
                             slot=int(q["slot"]),
@@ -687,7 +689,9 @@ def bulk_pages_to_data(
                             maxmark=None if q.get("maxmark") is None else float(q["maxmark"]),
                         )
                         for q in a.get("questions", [])
-                    ),
+                    )
+                    if a["state"] == "finished"
+                    else None,
                 )
             )
         for g in page.get("grades", []):
@@ -705,6 +709,8 @@ def bulk_pages_to_data(
                 )
             )
         for r in page.get("coursecompletions", []):
+            if not r.get("timecompleted"):
+                continue  # only completions, as on the core path
             ccs.append(
                 CourseCompletionRow(
                     userid=int(r["userid"]),
