@@ -302,37 +302,12 @@ def test_cli_restricted_needs_a_private_key(fake_moodle: FakeMoodle, tmp_path: P
     res = lemma(fake_moodle, course.bulk_token, tmp_path, "keygen", str(key))
     assert res.exit_code == 0 and oct(key.stat().st_mode & 0o777) == "0o600"
     assert lemma(fake_moodle, course.bulk_token, tmp_path, "keygen", str(key)).exit_code == 2
+    restricted = ("progress", "--course", "LEMMA", "--out", "out", "--tier", "restricted")
     key.chmod(0o644)
-    res = lemma(
-        fake_moodle,
-        course.bulk_token,
-        tmp_path,
-        "progress",
-        "--course",
-        "LEMMA",
-        "--out",
-        "out",
-        "--tier",
-        "restricted",
-        "--key-file",
-        str(key),
-    )
+    res = lemma(fake_moodle, course.bulk_token, tmp_path, *restricted, "--key-file", str(key))
     assert res.exit_code == 3 and "readable by others" in res.output
     key.chmod(0o600)
-    res = lemma(
-        fake_moodle,
-        course.bulk_token,
-        tmp_path,
-        "progress",
-        "--course",
-        "LEMMA",
-        "--out",
-        "out",
-        "--tier",
-        "restricted",
-        "--key-file",
-        str(key),
-    )
+    res = lemma(fake_moodle, course.bulk_token, tmp_path, *restricted, "--key-file", str(key))
     assert res.exit_code == 0, res.output
     assert key.read_text().strip() not in "".join(
         p.read_text() for p in (tmp_path / "out").iterdir()

@@ -214,6 +214,20 @@ def pull_course_data(
     return data
 
 
+def _pending(path: PullPath, since: int | None, notes: Sequence[str] = ()) -> PullInfo:
+    """What a path knows of its pull; :func:`pull_course_data` completes it."""
+    return PullInfo(
+        path=path,
+        pulled_at=0,
+        since=since,
+        functions=(),
+        calls=0,
+        lemma_version=__version__,
+        question_marks=True,
+        notes=tuple(notes),
+    )
+
+
 # --------------------------------------------------------------------------- core path
 
 
@@ -490,16 +504,7 @@ def _pull_core(
     return CourseData(
         site=siteref,
         course=course,
-        pull=PullInfo(
-            path="core",
-            pulled_at=0,
-            since=since,
-            functions=(),
-            calls=0,
-            lemma_version=__version__,
-            question_marks=question_marks,
-            notes=tuple(notes),
-        ),
+        pull=_pending("core", since, notes),
         profile_fields=profile_fields,
         learners=tuple(learners),
         activities=activities,
@@ -722,15 +727,7 @@ def bulk_pages_to_data(
     return CourseData(
         site=siteref,
         course=course,
-        pull=PullInfo(
-            path="bulk",
-            pulled_at=0,
-            since=since,
-            functions=(),
-            calls=0,
-            lemma_version=__version__,
-            question_marks=True,
-        ),
+        pull=_pending("bulk", since),
         profile_fields=tuple(
             ProfileField(str(f["shortname"]), str(f.get("name", "")), str(f.get("datatype", "")))
             for f in first.get("profilefields", [])

@@ -277,7 +277,6 @@ def restricted_tables(report: str, facts: Facts, opts: ExportOptions) -> list[Ta
     tl = Timeline(data, opts.times)
     cols, who = _who(key, data, bg)
     T = tl.type
-    by_quiz = {q.id: q for q in data.quizzes}
     quiz_of_cm = {q.cmid: q for q in data.quizzes}
     acts = {a.cmid: a for a in data.activities}
     out: list[Table] = []
@@ -522,7 +521,6 @@ def restricted_tables(report: str, facts: Facts, opts: ExportOptions) -> list[Ta
                 ]
             )
         out.append(t)
-    del by_quiz
     return out
 
 
