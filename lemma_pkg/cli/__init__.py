@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "enrol": ("lemma_pkg.cli.enrol", "enrol_command"),
     "plugin": ("lemma_pkg.cli.plugin", "plugin_group"),
     "lsp": ("lemma_pkg.cli.lsp", "lsp_command"),
+    "report": ("lemma_pkg.cli.report", "report_group"),
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

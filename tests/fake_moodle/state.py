@@ -87,6 +87,7 @@ CAPABILITY_NAMES: dict[str, str] = {
     "moodle/restore:restoretargetimport": "Restore for import",
     "webservice/rest:use": "Use REST protocol",
     "moodle/user:manageownfiles": "Manage files in private file areas",
+    "local/lemma:exportlearnerdata": "Export the learner data of a course in bulk (lemma report)",
 }
 
 STUDENT_CAPS = {
