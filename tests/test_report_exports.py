@@ -395,12 +395,17 @@ def test_course_yaml_background_picks_the_fields(
     data, _fake = cohort
     (tmp_path / "content_src").mkdir()
     (tmp_path / "content_src" / "course.yaml").write_text(
-        "background:\n  - {shortname: background, type: text}\n  - sector\n  - {name: odd}\n"
+        "background:\n  category: Registration\n  fields:\n"
+        "    - {shortname: notes, name: Notes, type: text}\n"
+        "    - {shortname: sector, name: Sector, type: menu, options: [Industry, Academia]}\n"
+        "    - {shortname: consent, name: Consent, type: checkbox}\n"
+        "    - {shortname: background, name: Background, type: menu, options: [A, B]}\n"
     )
     declared = declared_background(tmp_path)
-    assert declared == ("background", "sector")
+    # the menus, in the course's order; free text and checkboxes are never grouped by
+    assert declared == ("sector", "background")
     result = export_report(
         data, "uptake", tmp_path / "o", ExportOptions(), "csv", declared=declared
     )
-    assert result.fields == ("background", "sector")
+    assert result.fields == ("sector", "background")
     write_snapshot(data, tmp_path / "s")

@@ -23,23 +23,26 @@ log = logging.getLogger("lemma.report")
 
 
 def declared_background(source: Path) -> tuple[str, ...]:
-    """The ``background:`` fields of ``content_src/course.yaml`` under ``source`` (a list of
-    shortnames or of mappings with ``shortname``), in order; () when absent or unreadable."""
-    path = source / "content_src" / "course.yaml"
-    if not path.is_file():
+    """The course's registration background menus (``background:`` in
+    ``content_src/course.yaml`` under ``source``), in order: the default grouping of the
+    shareable tier. Free-text, date and checkbox fields are never grouped by default (free
+    text may identify; a consent checkbox is for ``--consent-field``). () when the project
+    has no course.yaml or no background block; a block with errors is reported and ignored."""
+    from lemma_pkg.content.background import load_background
+
+    if not (source / "content_src" / "course.yaml").is_file():
         return ()
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    result = load_background(source)
+    if result.errors:
+        log.warning(
+            "%s: the background block has errors (run `lemma validate`); grouping by the "
+            "site's menu fields instead",
+            result.course_file,
+        )
         return ()
-    raw = doc.get("background") if isinstance(doc, dict) else None
-    out: list[str] = []
-    for entry in raw if isinstance(raw, list) else []:
-        if isinstance(entry, str):
-            out.append(entry)
-        elif isinstance(entry, dict) and isinstance(entry.get("shortname"), str):
-            out.append(entry["shortname"])
-    return tuple(out)
+    if result.background is None:
+        return ()
+    return tuple(f.shortname for f in result.background.fields if f.type == "menu")
 
 
 def parse_since(value: str | None, cache: PullCache | None) -> int | None:
