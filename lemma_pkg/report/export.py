@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lemma_pkg.errors import UsageError
 from lemma_pkg.report.cache import PullCache
 from lemma_pkg.report.model import CourseData
