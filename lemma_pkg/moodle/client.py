@@ -340,10 +340,10 @@ class MoodleClient:
             raise error_from_http(
                 200, self._redact(text), wsfunction=wsfunction, url=url, uploading=uploading
             )
-        if (
-            isinstance(body, dict)
-            and "errorcode" in body
-            and ("exception" in body or "error" in body or "message" in body)
+        if isinstance(body, dict) and (
+            ("errorcode" in body and ("exception" in body or "error" in body or "message" in body))
+            # a PHP Error (not a Moodle exception) has no errorcode: {exception, message}
+            or ("exception" in body and set(body) <= {"exception", "message", "debuginfo"})
         ):
             scrubbed = {k: self._redact(v) if isinstance(v, str) else v for k, v in body.items()}
             raise error_from_envelope(scrubbed, wsfunction, uploading=uploading)
