@@ -35,6 +35,27 @@ $functions = [
         'capabilities' => 'moodle/course:manageactivities',
         'ajax' => false,
     ],
+    'local_lemma_restore_course' => [
+        'classname' => 'local_lemma\\external\\restore_course',
+        'description' => 'Restore a course backup from the caller\'s draft area (webservice/upload.php) as a new course in a category, or into an existing course replacing its content while keeping its enrolments, roles, groups and groupings. Runs Moodle\'s restore precheck at once and the restore itself as an adhoc task (poll local_lemma_restore_status); the final full name, short name and idnumber are set after the restore, never renamed. Sending the same requestid again returns the first request\'s restore.',
+        'type' => 'write',
+        'capabilities' => 'moodle/restore:restorecourse, moodle/course:create, moodle/course:update',
+        'ajax' => false,
+    ],
+    'local_lemma_restore_status' => [
+        'classname' => 'local_lemma\\external\\restore_status',
+        'description' => 'The restores lemma started, by restore id, request id or course (newest first): state, progress, course, final names, the archive\'s sha256 and the warnings of the restore log. An empty list when nothing matches.',
+        'type' => 'read',
+        'capabilities' => 'moodle/restore:restorecourse',
+        'ajax' => false,
+    ],
+    'local_lemma_register_filetypes' => [
+        'classname' => 'local_lemma\\external\\register_filetypes',
+        'description' => 'Register file extensions the site does not know (Site administration > Server > File types) so that data sets such as MLwiN worksheets are not stored and served as text. Extensions the site already knows are left as they are.',
+        'type' => 'write',
+        'capabilities' => 'moodle/site:config',
+        'ajax' => false,
+    ],
 ];
 
 $services = [
@@ -49,7 +70,9 @@ $services = [
             'core_course_delete_courses',
             'core_course_get_categories',
             'core_course_get_contents',
+            'core_course_get_course_module',
             'core_course_get_courses_by_field',
+            'core_course_update_courses',
             'core_enrol_get_enrolled_users',
             'core_files_get_files',
             'core_group_add_group_members',
@@ -63,6 +86,9 @@ $services = [
             'enrol_manual_unenrol_users',
             'gradereport_user_get_grade_items',
             'local_lemma_course_map',
+            'local_lemma_register_filetypes',
+            'local_lemma_restore_course',
+            'local_lemma_restore_status',
             'mod_quiz_get_quizzes_by_courses',
             'mod_quiz_get_user_attempts',
             'mod_quiz_get_user_best_grade',
