@@ -88,6 +88,7 @@ CAPABILITY_NAMES: dict[str, str] = {
     "webservice/rest:use": "Use REST protocol",
     "moodle/user:manageownfiles": "Manage files in private file areas",
     "moodle/site:config": "Change site configuration",
+    "local/lemma:exportlearnerdata": "Export the learner data of a course in bulk (lemma report)",
 }
 
 STUDENT_CAPS = {

@@ -104,7 +104,38 @@ def best_grade(state: State, quiz: Record, userid: int) -> float | None:
     return max(values)
 
 
-def finish_attempt(state: State, attempt: Record, marks: float, when: int) -> None:
+def marked_slots(quiz: Record) -> list[int]:
+    """Slots that carry marks (REF1's slot 12 is a description: its key is empty)."""
+    key = quiz.get("key")
+    if key:
+        return [int(slot) for slot, expected in key.items() if expected]
+    return list(range(1, slots(quiz) + 1))
+
+
+def max_mark(quiz: Record) -> float:
+    """Every marked slot of a fake quiz is worth the same."""
+    marked = marked_slots(quiz)
+    return float(quiz["sumgrades"]) / len(marked) if marked else 0.0
+
+
+def spread_marks(quiz: Record, marks: float) -> dict[int, float]:
+    """Per-slot marks adding up to ``marks``: full marks on the first slots, the rest after."""
+    each = max_mark(quiz)
+    out: dict[int, float] = {}
+    left = marks
+    for slot in marked_slots(quiz):
+        out[slot] = round(min(each, max(left, 0.0)), 7)
+        left -= out[slot]
+    return out
+
+
+def finish_attempt(
+    state: State,
+    attempt: Record,
+    marks: float,
+    when: int,
+    slotmarks: dict[int, float] | None = None,
+) -> None:
     from .completion import update_state
 
     quiz = state.quizzes[attempt["quiz"]]
@@ -115,6 +146,7 @@ def finish_attempt(state: State, attempt: Record, marks: float, when: int) -> No
         timemodifiedoffline=when,
         sumgrades=marks,
         gradednotificationsenttime=when,
+        slotmarks=slotmarks if slotmarks is not None else spread_marks(quiz, marks),
     )
     grade = best_grade(state, quiz, attempt["userid"])
     for item in state.grade_items.values():
@@ -509,19 +541,82 @@ def process_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     now = state.now()
     attempt["timemodified"] = now
     if params["finishattempt"] or params["timeup"]:
-        finish_attempt(state, attempt, mark(quiz, attempt["responses"]), now)
+        per_slot = slot_marks(quiz, attempt["responses"])
+        finish_attempt(state, attempt, sum(per_slot.values()), now, per_slot)
     return {"state": attempt["state"], "warnings": []}
 
 
-def mark(quiz: Record, responses: dict[str, str]) -> float:
+def slot_marks(quiz: Record, responses: dict[str, str]) -> dict[int, float]:
+    """The marks of each marked slot: full marks when every keyed field was answered."""
     key: dict[str, dict[str, str]] = quiz.get("key") or {
         str(s): {"answer": "1"} for s in range(1, slots(quiz) + 1)
     }
-    total = 0.0
+    each = max_mark(quiz)
+    out: dict[int, float] = {}
     for slot, expected in key.items():
-        if expected and all(responses.get(f"{slot}_{k}") == v for k, v in expected.items()):
-            total += 1.0
-    return total
+        if expected:
+            right = all(responses.get(f"{slot}_{k}") == v for k, v in expected.items())
+            out[int(slot)] = each if right else 0.0
+    return out
+
+
+def mark(quiz: Record, responses: dict[str, str]) -> float:
+    return sum(slot_marks(quiz, responses).values())
+
+
+@wsfunction(
+    "mod_quiz_get_attempt_review",
+    Params({"attemptid": Value("int"), "page": dflt(Value("int"), -1)}),
+)
+def get_attempt_review(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    """The review of an attempt: every question with its mark formatted as the quiz does
+    (two decimals) and its maximum; the attempt's owner or mod/quiz:viewreports."""
+    state = call.state
+    attempt = state.quiz_attempts.get(params["attemptid"])
+    if attempt is None:
+        raise missing_record("quiz_attempts")
+    quiz = state.quizzes[attempt["quiz"]]
+    ctxid = _quiz_context(call, quiz)
+    reports = call.has_capability("mod/quiz:viewreports", ctxid)
+    if attempt["userid"] != call.userid and not reports:
+        raise moodle_exception("noreviewattempt", "You are not allowed to review this attempt.")
+    if attempt["state"] != "finished" and not reports:
+        raise moodle_exception("noreviewuntil", "You are not allowed to review this quiz")
+    marks = attempt.get("slotmarks") or {}
+    each = max_mark(quiz)
+    page = params["page"]
+    nslots = slots(quiz)
+    wanted = range(1, nslots + 1) if page == -1 else [min(max(page, 0), nslots - 1) + 1]
+    questions = []
+    for slot in wanted:
+        marked = slot in marks or slot in marked_slots(quiz)
+        q = {
+            "slot": slot,
+            "type": "shortanswer" if marked else "description",
+            "page": slot - 1,
+            "questionnumber": str(slot) if marked else "i",
+            "html": f'<div class="que"><div class="qtext"><p>Question {slot}</p></div></div>',
+            "sequencecheck": 2,
+            "lastactiontime": attempt["timefinish"] or attempt["timestart"],
+            "hasautosavedstep": False,
+            "flagged": False,
+            "blockedbyprevious": False,
+            "maxmark": num(each if marked else 0.0),
+        }
+        if marked:
+            q["number"] = slot
+            got = marks.get(slot)
+            q["state"] = "gradedright" if got and got >= each else "gradedwrong"
+            q["mark"] = "" if got is None else f"{got:.2f}"
+        questions.append(q)
+    grade = attempt_grade(quiz, attempt)
+    return {
+        "grade": "notyetgraded" if grade is None else f"{grade:.2f}",
+        "attempt": _attempt_out(attempt),
+        "additionaldata": [],
+        "questions": questions,
+        "warnings": [],
+    }
 
 
 def course_of_quiz(state: State, quiz: Record) -> int:

@@ -56,6 +56,13 @@ $functions = [
         'capabilities' => 'moodle/site:config',
         'ajax' => false,
     ],
+    'local_lemma_course_learner_data' => [
+        'classname' => 'local_lemma\\external\\course_learner_data',
+        'description' => 'The learner data of a course for research exports and backups, a page of enrolled users at a time (ordered by user id): each user\'s enrolment time, last access, roles and profile fields, with their activity completion rows, quiz attempts with marks per question, grades and course completion. Rows can be limited to those changed since a time. The course structure (modules, quizzes, grade items, profile fields) comes with the first page only.',
+        'type' => 'read',
+        'capabilities' => 'local/lemma:exportlearnerdata',
+        'ajax' => false,
+    ],
 ];
 
 $services = [
@@ -85,10 +92,12 @@ $services = [
             'enrol_manual_enrol_users',
             'enrol_manual_unenrol_users',
             'gradereport_user_get_grade_items',
+            'local_lemma_course_learner_data',
             'local_lemma_course_map',
             'local_lemma_register_filetypes',
             'local_lemma_restore_course',
             'local_lemma_restore_status',
+            'mod_quiz_get_attempt_review',
             'mod_quiz_get_quizzes_by_courses',
             'mod_quiz_get_user_attempts',
             'mod_quiz_get_user_best_grade',
