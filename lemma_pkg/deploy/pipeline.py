@@ -46,7 +46,8 @@ from lemma_pkg.deploy.steps import (
     wait_for_restore,
 )
 from lemma_pkg.moodle.client import MoodleClient
-from lemma_pkg.moodle.restore import restore_status
+from lemma_pkg.moodle.errors import MoodleError
+from lemma_pkg.moodle.restore import cleanup_restore, restore_status
 from lemma_pkg.moodle.site import SiteInfo, get_site_info
 
 log = logging.getLogger("lemma.deploy")
@@ -152,8 +153,16 @@ def complete(
     try:
         status = wait_for_restore(client, d.restoreid, progress, polling)
     except RestoreFailed as exc:
-        deploylog.append(d.at(FAILED, outcome=exc.message))
-        raise
+        # a restore whose cron process died is never run again by Moodle: give it up here,
+        # so that its half-restored new course does not stay behind
+        try:
+            outcome = cleanup_restore(client, d.restoreid).message or exc.reason
+        except MoodleError as cexc:
+            outcome = f"{exc.reason} (not cleaned up: {cexc.message})"
+        deploylog.append(d.at(FAILED, outcome=outcome))
+        raise RestoreFailed(
+            f"the restore failed on the site: {outcome}", exc.hint, reason=outcome
+        ) from exc
     except KeyboardInterrupt:
         log.warning(
             "stopped waiting: the restore goes on in Moodle's cron; run the same command "

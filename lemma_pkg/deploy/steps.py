@@ -47,6 +47,10 @@ class RestoreRefused(DeployError):
 class RestoreFailed(DeployError):
     """The restore ran and failed (a new course is deleted again by the plugin)."""
 
+    def __init__(self, message: str, hint: str | None = None, *, reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.reason = reason  # the site's own words
+
 
 class RestoreStillRunning(DeployError):
     """lemma stopped waiting; the restore goes on and the next run picks it up."""
@@ -216,6 +220,7 @@ def wait_for_restore(
                 f"the restore failed on the site: {status.message or 'no reason given'}",
                 "see the restore log warnings above and the site's cron log; run the same "
                 "command again to retry",
+                reason=status.message,
             )
         waited = time.monotonic() - began
         if status.state == "queued" and waited > p.cron_warning and not warned:
