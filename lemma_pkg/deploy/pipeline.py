@@ -269,6 +269,7 @@ def deploy(
     """Deploy ``source`` to the client's site (see the module docstring)."""
     cp = checkpoint or (lambda name: None)
     t = timings if timings is not None else {}
+    began = time.monotonic()
     manifest = read_manifest(source.mbz)
     info = get_site_info(client)
     site = client.url
@@ -294,6 +295,7 @@ def deploy(
         source_commit=source.source_commit,
         default_category=source.default_category,
     )
+    t["plan"] = time.monotonic() - began
     result = DeployResult(plan, dry_run=dry_run, resumed=resumed, timings=t)
     pending = [d for d in history if not d.final]
     if dry_run:
@@ -354,11 +356,13 @@ def deploy(
     draft = upload_backup(client, source.mbz, progress)
     t["upload"] = time.monotonic() - began
     cp("uploaded")
+    began = time.monotonic()
     try:
         started = start(client, plan, d.deploy, draft)
     except RestoreRefused as exc:
         deploylog.append(d.at(FAILED, outcome=exc.message))
         raise
+    t["start"] = time.monotonic() - began
     d = deploylog.append(d.at(RESTORING, restoreid=started.restoreid, courseid=started.courseid))
     cp("restore-started")
     done, report = complete(
