@@ -30,7 +30,7 @@ from lemma_pkg.deploy.deploylog import (
     Deployment,
 )
 from lemma_pkg.deploy.manifest import BackupManifest, read_manifest
-from lemma_pkg.deploy.plan import DeployCheckError, DeployOptions, DeployPlan, make_plan
+from lemma_pkg.deploy.plan import DeployOptions, DeployPlan, make_plan
 from lemma_pkg.deploy.steps import (
     DeployError,
     Polling,
@@ -129,6 +129,28 @@ def git_commit(project: Path) -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
+def planned(plan: DeployPlan, mode: str) -> Deployment:
+    """The first log record of a new deployment of ``plan``."""
+    return Deployment(
+        deploy=uuid.uuid4().hex,
+        event=PLANNED,
+        time="",
+        site=plan.site,
+        course=plan.course,
+        mode=mode,
+        shortname=plan.shortname,
+        idnumber=plan.idnumber,
+        fullname=plan.fullname,
+        version=plan.version,
+        sha256=plan.sha256,
+        source_commit=plan.source_commit,
+        categoryid=plan.category.id if plan.category else 0,
+        courseid=plan.courseid if plan.action == "replace" else None,
+        previous_courseid=plan.previous.id if plan.previous else None,
+        hide_previous=plan.hide_previous,
+    ).at(PLANNED)
+
+
 def course_url(site: str, courseid: int) -> str:
     return f"{site}/course/view.php?id={courseid}"
 
@@ -215,7 +237,7 @@ def finish_interrupted(
     restored new course). Returns their final records."""
     out: list[Deployment] = []
     for d in deploylog.of_course(site, course):
-        if d.final:
+        if d.final or d.mode == "cli":  # --via cli deploys are cleaned up by that path
             continue
         found = restore_status(client, requestid=d.deploy)
         if not found:
@@ -304,38 +326,14 @@ def deploy(
             for d in pending
         ]
         return result
-    if plan.failed_checks:
-        raise DeployCheckError(
-            "the site is not ready for this deploy: "
-            + "; ".join(f"{c.name}: {c.summary}" for c in plan.failed_checks),
-            " / ".join(c.fix for c in plan.failed_checks if c.fix) or None,
-        )
+    plan.require_ready()
     if plan.action == "unchanged":
         result.courseid = plan.courseid
         result.url = course_url(site, plan.courseid) if plan.courseid else None
         return result
     if plan.action == "replace" and exporter is None:
         raise DeployError("no learner-data export is set up; the replace did not start")
-    d = deploylog.append(
-        Deployment(
-            deploy=uuid.uuid4().hex,
-            event=PLANNED,
-            time="",
-            site=site,
-            course=plan.course,
-            mode="replace" if plan.action == "replace" else "new",
-            shortname=plan.shortname,
-            idnumber=plan.idnumber,
-            fullname=plan.fullname,
-            version=plan.version,
-            sha256=plan.sha256,
-            source_commit=plan.source_commit,
-            categoryid=plan.category.id if plan.category else 0,
-            courseid=plan.courseid,
-            previous_courseid=plan.previous.id if plan.previous else None,
-            hide_previous=plan.hide_previous,
-        ).at(PLANNED)
-    )
+    d = deploylog.append(planned(plan, "replace" if plan.action == "replace" else "new"))
     cp("planned")
     result.warnings += register_unknown_filetypes(client, plan)
     if plan.action == "replace":

@@ -118,34 +118,22 @@ def start(
     client: MoodleClient, plan: DeployPlan, requestid: str, draft: Draft, *, visible: bool = True
 ) -> RestoreStart:
     """Ask the plugin for the restore (precheck now, restore in Moodle's cron)."""
+    common: dict[str, Any] = {
+        "requestid": requestid,
+        "draftitemid": draft.itemid,
+        "filename": draft.filename,
+        "fullname": plan.fullname,
+        "shortname": plan.shortname,
+        "idnumber": plan.idnumber,
+        "sha256": plan.sha256,
+    }
     if plan.action == "replace":
         assert plan.courseid is not None
-        started = start_restore(
-            client,
-            requestid=requestid,
-            draftitemid=draft.itemid,
-            filename=draft.filename,
-            target="replace",
-            fullname=plan.fullname,
-            shortname=plan.shortname,
-            courseid=plan.courseid,
-            idnumber=plan.idnumber,
-            sha256=plan.sha256,
-        )
+        started = start_restore(client, target="replace", courseid=plan.courseid, **common)
     else:
         assert plan.category is not None
         started = start_restore(
-            client,
-            requestid=requestid,
-            draftitemid=draft.itemid,
-            filename=draft.filename,
-            target="new",
-            fullname=plan.fullname,
-            shortname=plan.shortname,
-            categoryid=plan.category.id,
-            idnumber=plan.idnumber,
-            visible=visible,
-            sha256=plan.sha256,
+            client, target="new", categoryid=plan.category.id, visible=visible, **common
         )
     for w in started.warnings:
         log.warning("restore precheck: %s", w)
