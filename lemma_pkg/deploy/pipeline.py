@@ -47,7 +47,7 @@ from lemma_pkg.deploy.steps import (
 )
 from lemma_pkg.moodle.client import MoodleClient
 from lemma_pkg.moodle.errors import MoodleError
-from lemma_pkg.moodle.restore import cleanup_restore, restore_status
+from lemma_pkg.moodle.restore import RestoreStart, cleanup_restore, restore_status
 from lemma_pkg.moodle.site import SiteInfo, get_site_info
 
 log = logging.getLogger("lemma.deploy")
@@ -85,6 +85,7 @@ class DeployResult:
     warnings: list[str] = field(default_factory=list)
     resumed: list[Deployment] = field(default_factory=list)  # interrupted ones dealt with
     timings: dict[str, float] = field(default_factory=dict)
+    precheck: RestoreStart | None = None  # --precheck: Moodle's answer
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +103,11 @@ class DeployResult:
                 for d in self.resumed
             ],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "precheck": (
+                {"errors": self.precheck.errors, "warnings": self.precheck.warnings}
+                if self.precheck
+                else None
+            ),
         }
 
 
@@ -281,6 +287,7 @@ def deploy(
     deploylog: DeployLog,
     *,
     dry_run: bool = False,
+    precheck_only: bool = False,
     progress: Progress | None = None,
     polling: Polling | None = None,
     exporter: LearnerDataExporter | None = None,
@@ -288,7 +295,9 @@ def deploy(
     checkpoint: Checkpoint | None = None,
     timings: dict[str, float] | None = None,
 ) -> DeployResult:
-    """Deploy ``source`` to the client's site (see the module docstring)."""
+    """Deploy ``source`` to the client's site (see the module docstring). ``precheck_only``:
+    plan, upload and ask Moodle's restore precheck (:attr:`DeployResult.precheck`), nothing
+    more: no course, no log entry."""
     cp = checkpoint or (lambda name: None)
     t = timings if timings is not None else {}
     began = time.monotonic()
@@ -330,6 +339,10 @@ def deploy(
     if plan.action == "unchanged":
         result.courseid = plan.courseid
         result.url = course_url(site, plan.courseid) if plan.courseid else None
+        return result
+    if precheck_only:
+        draft = upload_backup(client, source.mbz, progress)
+        result.precheck = start(client, plan, uuid.uuid4().hex, draft, precheck_only=True)
         return result
     if plan.action == "replace" and exporter is None:
         raise DeployError("no learner-data export is set up; the replace did not start")

@@ -115,9 +115,16 @@ def upload_backup(client: MoodleClient, path: Path, progress: Progress | None = 
 
 
 def start(
-    client: MoodleClient, plan: DeployPlan, requestid: str, draft: Draft, *, visible: bool = True
+    client: MoodleClient,
+    plan: DeployPlan,
+    requestid: str,
+    draft: Draft,
+    *,
+    visible: bool = True,
+    precheck_only: bool = False,
 ) -> RestoreStart:
-    """Ask the plugin for the restore (precheck now, restore in Moodle's cron)."""
+    """Ask the plugin for the restore (precheck now, restore in Moodle's cron); with
+    ``precheck_only``, only Moodle's precheck (nothing changes on the site)."""
     common: dict[str, Any] = {
         "requestid": requestid,
         "draftitemid": draft.itemid,
@@ -126,6 +133,7 @@ def start(
         "shortname": plan.shortname,
         "idnumber": plan.idnumber,
         "sha256": plan.sha256,
+        "precheckonly": precheck_only,
     }
     if plan.action == "replace":
         assert plan.courseid is not None
@@ -135,6 +143,8 @@ def start(
         started = start_restore(
             client, target="new", categoryid=plan.category.id, visible=visible, **common
         )
+    if precheck_only:
+        return started
     for w in started.warnings:
         log.warning("restore precheck: %s", w)
     if started.errors:
