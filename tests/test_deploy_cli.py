@@ -73,7 +73,7 @@ def test_dry_run_prints_the_plan_and_the_checks(site: tuple[FakeMoodle, str], co
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0].startswith("create course-v1 (idnumber ") and "'Miscellaneous'" in lines[0]
-    assert any(ln.startswith("ok    companion plugin: local_lemma") for ln in lines)
+    assert any(ln.startswith("ok    companion plugin  local_lemma") for ln in lines)
     assert "nothing was sent" in res.stderr
     assert not (course / "deployments.jsonl").exists()
     assert not fake.state.lemma_restores
@@ -83,7 +83,8 @@ def test_dry_run_shows_failed_checks_with_exit_3(fake_moodle: FakeMoodle, course
     seed.add_category(fake_moodle.state, "Miscellaneous")
     res = lemma(fake_moodle, fake_moodle.admin_token, "--dry-run", str(course))
     assert res.exit_code == 3
-    assert "FAIL  companion plugin: not in the token's service" in res.stdout
+    assert res.stdout.startswith("nothing can be planned: the site is not ready")
+    assert "FAIL  companion plugin  not in the token's service" in res.stdout
     real = lemma(fake_moodle, fake_moodle.admin_token, str(course))
     assert real.exit_code == 3
     assert "the site is not ready for this deploy" in real.stderr

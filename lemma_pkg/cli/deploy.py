@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,10 @@ from lemma_pkg.cli.output import echo_json
 from lemma_pkg.cli.progress import StderrProgress
 from lemma_pkg.cli.site_options import SiteOptions, site_options
 from lemma_pkg.errors import EXIT_REMOTE, UsageError
+
+if TYPE_CHECKING:
+    from lemma_pkg.deploy.deploylog import DeployLog
+    from lemma_pkg.deploy.pipeline import DeployResult
 
 log = logging.getLogger("lemma.deploy")
 
@@ -158,7 +163,7 @@ def deploy_command(
         _status(site, deploylog, fmt)
         return
     if replace and via == "cli":
-        raise UsageError("--replace works only --via ws (the companion plugin)")
+        raise UsageError("--replace works only with --via ws (the companion plugin)")
     if precheck and (dry_run or via == "cli"):
         raise UsageError("--precheck goes with neither --dry-run nor --via cli")
     if replace and not (yes or dry_run or precheck):
@@ -209,10 +214,7 @@ def deploy_command(
     _report(ctx, result, fmt)
 
 
-def _report(ctx: click.Context, result: object, fmt: str) -> None:
-    from lemma_pkg.deploy.pipeline import DeployResult
-
-    assert isinstance(result, DeployResult)
+def _report(ctx: click.Context, result: DeployResult, fmt: str) -> None:
     plan = result.plan
     for d in result.resumed:
         log.info("earlier deploy of %s: %s (%s)", d.shortname, d.event, d.outcome)
@@ -222,13 +224,11 @@ def _report(ctx: click.Context, result: object, fmt: str) -> None:
     if fmt == "json":
         echo_json(result.to_dict())
     elif result.dry_run:
+        from lemma_pkg.doctor import DoctorReport, format_report
+
         for line in plan.describe():
             click.echo(line)
-        for c in plan.checks:
-            mark = {"ok": "ok", "warn": "warn", "fail": "FAIL", "skip": "skip"}[c.status.value]
-            click.echo(f"{mark:<4}  {c.name}: {c.summary}")
-            if c.fix and c.status.value != "ok":
-                click.echo(f"      fix: {c.fix}")
+        click.echo(format_report(DoctorReport(list(plan.checks))), nl=False)
         log.info("dry run: nothing was sent to the site")
     elif result.precheck is not None:
         for e in result.precheck.errors:
@@ -276,12 +276,10 @@ def _report(ctx: click.Context, result: object, fmt: str) -> None:
         ctx.exit(3)
 
 
-def _status(site: SiteOptions, deploylog: object, fmt: str) -> None:
-    from lemma_pkg.deploy.deploylog import DeployLog
+def _status(site: SiteOptions, deploylog: DeployLog, fmt: str) -> None:
     from lemma_pkg.deploy.status import check_deployments, format_status
     from lemma_pkg.moodle.site import get_site_info
 
-    assert isinstance(deploylog, DeployLog)
     deployments = deploylog.current()
     cfg = site.resolve()
     if cfg.url and cfg.token:

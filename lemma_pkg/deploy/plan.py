@@ -89,6 +89,8 @@ class DeployPlan:
 
     def describe(self) -> list[str]:
         """The plan in words, one line each."""
+        if self.failed_checks:
+            return ["nothing can be planned: the site is not ready (see the checks below)"]
         where = (
             f"in category {self.category.name!r} (id {self.category.id})" if self.category else ""
         )

@@ -7,6 +7,7 @@ import json
 import secrets
 import socket
 import struct
+import sys
 import threading
 import time
 import weakref
@@ -59,6 +60,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     fake: FakeMoodle
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away before a (slow) answer is not an error of the site."""
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
