@@ -178,7 +178,7 @@ def deploy_command(
 
     options = DeployOptions(category=category, replace=replace, hide_previous=hide_previous)
     source, build_seconds = prepare_source(path, strict=strict)
-    progress = StderrProgress(quiet=quiet, color=state.get("color"))
+    progress = StderrProgress(quiet=quiet)
     if via == "cli":
         from lemma_pkg.deploy.cli_restore import deploy_via_cli
 

@@ -20,9 +20,8 @@ WIDTH = 30
 class StderrProgress:
     """Implements :class:`lemma_pkg.deploy.steps.Progress`."""
 
-    def __init__(self, *, quiet: bool = False, color: bool | None = None) -> None:
+    def __init__(self, *, quiet: bool = False) -> None:
         self.quiet = quiet
-        self.color = color
         self.tty = sys.stderr.isatty()
         self.label = ""
         self.total = 0
