@@ -109,6 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
                 None,
             )
         data = body.encode("utf-8") if isinstance(body, str) else body
+        # logged before the answer leaves: a client may read the log as soon as it has it
+        self._logged.status = status
+        self._logged.response_body = data
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -120,8 +123,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        self._logged.status = status
-        self._logged.response_body = data
 
     def _reset(self) -> None:
         with contextlib.suppress(OSError):
