@@ -206,8 +206,11 @@ def test_the_lp_agrees_with_brute_force(
     a_eq, x, upper, c = problem
     x = [min(v, u) if u is not None else v for v, u in zip(x, upper, strict=True)]
     b_eq = [sum(a * v for a, v in zip(row, x, strict=True)) for row in a_eq]
+    # enumerate far enough that every feasible value of a constrained cell is reached
+    # (a cell can take a whole equality's total), and beyond that for unbounded ones
+    reach = max([7, *b_eq]) + 1
     found = set()
-    for cand in itertools.product(range(8), repeat=len(x)):
+    for cand in itertools.product(range(reach), repeat=len(x)):
         if any(u is not None and v > u for v, u in zip(cand, upper, strict=True)):
             continue
         if all(
@@ -221,4 +224,4 @@ def test_the_lp_agrees_with_brute_force(
         assert rng[0] == min(found)
         assert rng[1] == INF or rng[1] == max(found)
         if rng[1] == INF:
-            assert max(found) >= 7
+            assert max(found) >= reach - 1

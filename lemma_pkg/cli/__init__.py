@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("lemma_pkg.cli.preview", "preview_command"),
     "config": ("lemma_pkg.cli.config", "config_group"),
     "doctor": ("lemma_pkg.cli.doctor", "doctor_command"),
+    "deploy": ("lemma_pkg.cli.deploy", "deploy_command"),
     "background": ("lemma_pkg.cli.background", "background_group"),
     "enrol": ("lemma_pkg.cli.enrol", "enrol_command"),
     "plugin": ("lemma_pkg.cli.plugin", "plugin_group"),

@@ -1,48 +1,92 @@
-"""A progress bar on stderr: redrawn in place on a terminal, a line every ten percent
-otherwise (logs, CI). Never on stdout."""
+"""A progress bar on stderr for long steps (uploads, restores, enrolment batches).
+
+On a terminal the bar is redrawn in place; otherwise (CI logs, pipes) one line is logged when
+a step starts and one when it ends. Nothing is shown with ``-q``.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
-from typing import IO
+
+import click
+
+log = logging.getLogger("lemma.cli")
+
+WIDTH = 30
+
+
+class StderrProgress:
+    """Implements :class:`lemma_pkg.deploy.steps.Progress`."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.label = ""
+        self.total = 0
+        self.done = 0
+        self._began = 0.0
+        self._drawn = 0.0
+
+    def start(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, max(total, 1), 0
+        self._began = time.monotonic()
+        self._drawn = 0.0
+        if self.quiet:
+            return
+        if self.tty:
+            self._draw(force=True)
+        else:
+            log.info("%s …", label)
+
+    def update(self, done: int) -> None:
+        self.done = min(done, self.total)
+        if not self.quiet and self.tty:
+            self._draw()
+
+    def finish(self, summary: str = "") -> None:
+        if self.quiet:
+            return
+        took = time.monotonic() - self._began
+        if self.tty:
+            self._draw(force=True)
+            click.echo("", err=True)
+        log.info("%s: %s (%.1f s)", self.label, summary or "done", took)
+
+    def _draw(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._drawn < 0.1:
+            return
+        self._drawn = now
+        frac = self.done / self.total
+        filled = int(frac * WIDTH)
+        bar = "#" * filled + "." * (WIDTH - filled)
+        click.echo(f"\r{self.label} [{bar}] {frac * 100:3.0f}%", err=True, nl=False)
 
 
 class ProgressBar:
-    def __init__(self, *, enabled: bool = True, width: int = 30, stream: IO[str] | None = None):
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.width = width
-        self.tty = self.stream.isatty()
-        self._last_decile = -1
-        self._last_draw = 0.0
-        self._drawn = False
+    """``update(label, done, total)`` callbacks (lemma enrol's steps) on a
+    :class:`StderrProgress`: each new label is a new step."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self._bar = StderrProgress(quiet=not enabled)
+        self._step: tuple[str, int] | None = None
 
     def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._drawn and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self._step is not None:
+            self._bar.finish()
+            self._step = None
 
     def update(self, label: str, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
+        if total <= 0:
             return
-        frac = min(1.0, done / total)
-        if self.tty:
-            now = time.monotonic()
-            if done < total and now - self._last_draw < 0.1:
-                return
-            self._last_draw = now
-            filled = int(frac * self.width)
-            bar = "#" * filled + "." * (self.width - filled)
-            self.stream.write(f"\r[{bar}] {frac:4.0%} {done}/{total} {label:<28}")
-            self._drawn = True
-        else:
-            decile = int(frac * 10)
-            if decile == self._last_decile:
-                return
-            self._last_decile = decile
-            self.stream.write(f"{frac:4.0%} {done}/{total} {label}\n")
-        self.stream.flush()
+        if self._step != (label, total):
+            if self._step is not None:
+                self._bar.finish()
+            self._bar.start(label, total)
+            self._step = (label, total)
+        self._bar.update(done)

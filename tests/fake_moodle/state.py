@@ -87,6 +87,7 @@ CAPABILITY_NAMES: dict[str, str] = {
     "moodle/restore:restoretargetimport": "Restore for import",
     "webservice/rest:use": "Use REST protocol",
     "moodle/user:manageownfiles": "Manage files in private file areas",
+    "moodle/site:config": "Change site configuration",
     "local/lemma:exportlearnerdata": "Export the learner data of a course in bulk (lemma report)",
 }
 
@@ -125,7 +126,8 @@ EDITINGTEACHER_CAPS = TEACHER_CAPS | {
     "moodle/backup:backuptargetimport",
     "moodle/restore:restoretargetimport",
 }
-MANAGER_CAPS = set(CAPABILITY_NAMES) - {"mod/quiz:attempt"}
+# moodle/site:config belongs to site administrators only (no archetype has it).
+MANAGER_CAPS = set(CAPABILITY_NAMES) - {"mod/quiz:attempt", "moodle/site:config"}
 USER_CAPS = {"webservice/rest:use", "moodle/user:manageownfiles"}
 
 
@@ -218,6 +220,9 @@ class State:
         "tokens",
         "role_allow_assign",
         "siteadmins",
+        "resources",
+        "lemma_restores",
+        "filetypes",
     )
 
     def __init__(self) -> None:
@@ -255,6 +260,18 @@ class State:
         self.tokens: dict[str, Record] = {}
         self.role_allow_assign: set[tuple[int, int]] = set()  # (fromroleid, toroleid)
         self.siteadmins: set[int] = set()
+        self.resources: dict[int, Record] = {}  # mod_resource instances
+        # local_lemma_restores rows by restoreid (functions/lemma_restore.py)
+        self.lemma_restores: dict[str, Record] = {}
+        self.filetypes: dict[str, str] = {}  # extensions registered on the site -> MIME type
+        # the companion plugin's restores (functions/lemma_restore.py): each status call runs
+        # "cron" once (restore_auto); restore_hold stops cron; restore_fail makes the next
+        # restore fail with that message; restore_steps cron runs from queued to finished
+        self.restore_auto = True
+        self.restore_hold = False
+        self.restore_fail: str | None = None
+        self.restore_steps = 2
+        self.restore_precheck_warnings: list[str] = []
         self.draft_itemids: set[int] = set()
         self.draft_itemid_queue: list[int] = []  # next draft itemids to hand out (tests)
         self.clock: float | None = None  # fixed time for tests, None = real time

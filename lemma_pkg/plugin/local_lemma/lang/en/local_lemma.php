@@ -24,6 +24,15 @@
 
 defined('MOODLE_INTERNAL') || die();
 
+$string['coursedeletedagain'] = 'The new course has been deleted again.';
+$string['errorinterrupted'] = 'The restore was interrupted (its process ended before it finished).';
+$string['errornodraftfile'] = 'No file {$a} in the draft area: upload it with webservice/upload.php first.';
+$string['errornotabackup'] = 'The file {$a} cannot be unpacked as a Moodle backup.';
+$string['errornotcoursebackup'] = 'This is a backup of type "{$a}", not a course backup.';
+$string['errornotmoodle2'] = 'This is not a Moodle 2 course backup (moodle_backup.xml is missing or of another format).';
+$string['errorrestorerunning'] = 'A restore into this course has not finished yet.';
+$string['errortaskdied'] = 'The cron process that ran this restore (pid {$a}) has ended without finishing it.';
+$string['errortaskgone'] = 'The adhoc task of this restore is gone before the restore finished.';
 $string['pluginname'] = 'lemma companion';
 $string['privacy:metadata'] = 'The lemma companion plugin stores no personal data. It restores course backups, maps course modules and reads course data for the lemma command-line tool through web services.';
 $string['lemma:exportlearnerdata'] = 'Export the learner data of a course in bulk (lemma report)';
