@@ -87,6 +87,9 @@ CAPABILITY_NAMES: dict[str, str] = {
     "moodle/restore:restoretargetimport": "Restore for import",
     "webservice/rest:use": "Use REST protocol",
     "moodle/user:manageownfiles": "Manage files in private file areas",
+    "moodle/course:activityvisibility": "Hide/show activities",
+    "moodle/question:editall": "Edit all questions",
+    "moodle/question:add": "Add new questions",
 }
 
 STUDENT_CAPS = {
@@ -123,6 +126,9 @@ EDITINGTEACHER_CAPS = TEACHER_CAPS | {
     "moodle/restore:restorecourse",
     "moodle/backup:backuptargetimport",
     "moodle/restore:restoretargetimport",
+    "moodle/course:activityvisibility",
+    "moodle/question:editall",
+    "moodle/question:add",
 }
 MANAGER_CAPS = set(CAPABILITY_NAMES) - {"mod/quiz:attempt"}
 USER_CAPS = {"webservice/rest:use", "moodle/user:manageownfiles"}
@@ -215,6 +221,11 @@ class State:
         "tokens",
         "role_allow_assign",
         "siteadmins",
+        "question_bank_entries",
+        "question_versions",
+        "questions",
+        "instances",
+        "lemma_applied",
     )
 
     def __init__(self) -> None:
@@ -254,6 +265,14 @@ class State:
         self.draft_itemids: set[int] = set()
         self.draft_itemid_queue: list[int] = []  # next draft itemids to hand out (tests)
         self.clock: float | None = None  # fixed time for tests, None = real time
+        # question bank (tests/fake_moodle/questionbank.py)
+        self.question_bank_entries: dict[int, Record] = {}
+        self.question_versions: dict[int, Record] = {}
+        self.questions: dict[int, Record] = {}
+        # instances of labels, urls, resources and glossaries: (modname, id) -> record
+        self.instances: dict[tuple[str, int], Record] = {}
+        # local_lemma_applied: courseid -> {key: {aspect: fingerprint}}
+        self.lemma_applied: dict[int, dict[str, dict[str, str]]] = {}
         # versions of plugins the fake pretends to have, e.g. {"local_lemma": "2026112600"}:
         # site info lists their functions with this version
         self.component_versions: dict[str, str] = {}

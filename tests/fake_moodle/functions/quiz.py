@@ -73,6 +73,13 @@ def new_attempt(state: State, quiz: Record, userid: int, when: int) -> Record:
         "gradednotificationsenttime": None,
         "responses": {},
     }
+    if quiz.get("slotrefs") is not None:
+        # A quiz with a question bank: the attempt pins each slot's latest question version.
+        from ..mbz_course import pin_questions, quiz_layout
+
+        state.quiz_attempts[aid].update(
+            layout=quiz_layout(quiz), questions=pin_questions(state, quiz)
+        )
     return state.quiz_attempts[aid]
 
 
@@ -426,6 +433,8 @@ def _attempt_for_user(call: Call, attemptid: int) -> tuple[Record, Record]:
 
 
 def _question(state: State, quiz: Record, attempt: Record, slot: int) -> dict[str, Any]:
+    if attempt.get("questions") is not None:
+        return _bank_question(state, quiz, attempt, slot)
     if quiz["id"] == 1 and quiz["course"] == 2 and slot == 1:
         tmpl = json.loads((DATA / "ref1_quiz_slot1.json").read_text(encoding="utf-8"))
         text = json.dumps(tmpl).replace("{wwwroot}", state.url)
@@ -509,8 +518,72 @@ def process_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     now = state.now()
     attempt["timemodified"] = now
     if params["finishattempt"] or params["timeup"]:
-        finish_attempt(state, attempt, mark(quiz, attempt["responses"]), now)
+        marks = (
+            mark_attempt(state, quiz, attempt)
+            if attempt.get("questions") is not None
+            else mark(quiz, attempt["responses"])
+        )
+        finish_attempt(state, attempt, marks, now)
     return {"state": attempt["state"], "warnings": []}
+
+
+def slot_responses(attempt: Record, slot: int) -> dict[str, str]:
+    prefix = f"{slot}_"
+    return {k[len(prefix) :]: v for k, v in attempt["responses"].items() if k.startswith(prefix)}
+
+
+def slot_maxmark(quiz: Record, slot: int) -> float:
+    for s in quiz.get("slotrefs") or ():
+        if s["slot"] == slot:
+            return float(s["maxmark"])
+    return 1.0
+
+
+def _bank_question(
+    state: State, quiz: Record, attempt: Record, slot: int, review: bool = False
+) -> dict[str, Any]:
+    from ..questionbank import render
+
+    question = state.questions[attempt["questions"][str(slot)]]
+    prefix = f"q{attempt['uniqueid']}:{slot}_"
+    responses = slot_responses(attempt, slot)
+    out: dict[str, Any] = {
+        "slot": slot,
+        "type": question["qtype"],
+        "page": slot - 1,
+        "questionnumber": str(slot),
+        "number": slot,
+        "html": f'<div id="question-{attempt["uniqueid"]}-{slot}">'
+        + render(question, prefix, responses)
+        + "</div>",
+        "responsefileareas": [],
+        "sequencecheck": 1,
+        "lastactiontime": attempt["timemodified"],
+        "hasautosavedstep": False,
+        "flagged": False,
+        "state": "todo",
+        "status": "Not yet answered",
+        "blockedbyprevious": False,
+        "maxmark": num(slot_maxmark(quiz, slot)),
+        "settings": "{}",
+    }
+    if review:
+        got = attempt.get("marks", {}).get(str(slot))
+        out.update(state="gradedright" if got else "gradedwrong", status="Complete")
+        out["mark"] = "" if got is None else f"{got:.2f}"
+    return out
+
+
+def mark_attempt(state: State, quiz: Record, attempt: Record) -> float:
+    """Marks of an attempt on a quiz with a question bank: each slot's pinned question."""
+    from ..questionbank import fraction
+
+    marks = {}
+    for slot, qid in attempt["questions"].items():
+        got = fraction(state.questions[qid], slot_responses(attempt, int(slot)))
+        marks[slot] = round(got * slot_maxmark(quiz, int(slot)), 7)
+    attempt["marks"] = marks
+    return round(sum(marks.values()), 5)
 
 
 def mark(quiz: Record, responses: dict[str, str]) -> float:
@@ -528,3 +601,32 @@ def course_of_quiz(state: State, quiz: Record) -> int:
     ctxid = state.context_id(CONTEXT_COURSE, quiz["course"])
     assert ctxid is not None
     return ctxid
+
+
+@wsfunction(
+    "mod_quiz_get_attempt_review",
+    Params({"attemptid": Value("int"), "page": dflt(Value("int"), -1)}),
+)
+def get_attempt_review(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    """A finished attempt with the questions it was answered with (pinned versions)."""
+    state = call.state
+    attempt = state.quiz_attempts.get(params["attemptid"])
+    if attempt is None:
+        raise missing_record("quiz_attempts")
+    quiz = state.quizzes[attempt["quiz"]]
+    ctxid = _quiz_context(call, quiz)
+    if attempt["userid"] != call.userid:
+        call.require_capability("mod/quiz:viewreports", ctxid)
+    if attempt["state"] != "finished":
+        raise moodle_exception("noreviewattempt", "You are not allowed to review this attempt.")
+    slots_ = sorted(int(s) for s in (attempt.get("questions") or {}))
+    if params["page"] >= 0:
+        slots_ = [s for s in slots_ if s - 1 == params["page"]]
+    grade = attempt_grade(quiz, attempt)
+    return {
+        "grade": "" if grade is None else f"{grade:.2f}",
+        "attempt": _attempt_out(attempt),
+        "additionaldata": [],
+        "questions": [_bank_question(state, quiz, attempt, s, review=True) for s in slots_],
+        "warnings": [],
+    }

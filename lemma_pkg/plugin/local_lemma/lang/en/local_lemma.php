@@ -24,6 +24,11 @@
 
 defined('MOODLE_INTERNAL') || die();
 
-$string['pluginname'] = 'lemma companion';
-$string['privacy:metadata'] = 'The lemma companion plugin stores no personal data. It restores course backups, maps course modules and reads course data for the lemma command-line tool through web services.';
+$string['giftnotread'] = 'The GIFT text of question {$a->idnumber} could not be read: {$a->problem}';
 $string['lemma:exportlearnerdata'] = 'Export the learner data of a course in bulk (lemma report)';
+$string['pluginname'] = 'lemma companion';
+$string['privacy:metadata'] = 'The lemma companion plugin stores no personal data. It restores course backups, updates courses in place (keeping fingerprints of the course content it applied), maps course modules and reads course data for the lemma command-line tool through web services.';
+$string['quizhasattempts'] = 'The questions of quiz "{$a->name}" cannot be added, removed, reordered or re-marked: it has {$a->attempts} attempts. Nothing was changed. Keep its question list as it is, or force the change (lemma deploy --update --force-quiz-structure), which recomputes every learner\'s grade on the quiz from their attempt marks.';
+$string['restoremissing'] = 'After the restore, the course has no module with idnumber {$a}.';
+$string['restorenofile'] = 'Draft area {$a} must hold exactly one course backup (.mbz).';
+$string['restoreprecheck'] = 'Moodle refused to restore the backup: {$a}';
