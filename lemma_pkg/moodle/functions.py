@@ -111,6 +111,14 @@ FUNCTIONS: dict[str, WsFunction] = {
             required=False,
         ),
         _F(
+            "mod_quiz_get_attempt_review",
+            "read",
+            True,
+            ("report",),
+            "marks per question of an attempt (core path)",
+            required=False,
+        ),
+        _F(
             "gradereport_user_get_grade_items",
             "read",
             True,

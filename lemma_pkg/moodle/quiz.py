@@ -74,3 +74,19 @@ def get_user_best_grade(client: MoodleClient, quizid: int, userid: int) -> BestG
     """``mod_quiz_get_user_best_grade`` (on the quiz's grade scale)."""
     data = client.call("mod_quiz_get_user_best_grade", {"quizid": quizid, "userid": userid})
     return cast(BestGrade, data or {})
+
+
+class ReviewQuestion(TypedDict, total=False):
+    slot: int
+    type: str
+    #: The mark as the quiz formats it ("0.67"; "" when there is none); only with marks shown.
+    mark: str
+    maxmark: float
+    state: str
+
+
+def get_attempt_review(client: MoodleClient, attemptid: int) -> list[ReviewQuestion]:
+    """``mod_quiz_get_attempt_review`` (all pages): the questions of a finished attempt with
+    their marks. Heavy (Moodle renders every question's HTML): one call per attempt."""
+    data = client.call("mod_quiz_get_attempt_review", {"attemptid": attemptid, "page": -1})
+    return cast(list[ReviewQuestion], (data or {}).get("questions", []))

@@ -90,6 +90,7 @@ CAPABILITY_NAMES: dict[str, str] = {
     "moodle/course:activityvisibility": "Hide/show activities",
     "moodle/question:editall": "Edit all questions",
     "moodle/question:add": "Add new questions",
+    "local/lemma:exportlearnerdata": "Export the learner data of a course in bulk (lemma report)",
 }
 
 STUDENT_CAPS = {

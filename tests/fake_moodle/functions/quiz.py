@@ -111,7 +111,38 @@ def best_grade(state: State, quiz: Record, userid: int) -> float | None:
     return max(values)
 
 
-def finish_attempt(state: State, attempt: Record, marks: float, when: int) -> None:
+def marked_slots(quiz: Record) -> list[int]:
+    """Slots that carry marks (REF1's slot 12 is a description: its key is empty)."""
+    key = quiz.get("key")
+    if key:
+        return [int(slot) for slot, expected in key.items() if expected]
+    return list(range(1, slots(quiz) + 1))
+
+
+def max_mark(quiz: Record) -> float:
+    """Every marked slot of a fake quiz is worth the same."""
+    marked = marked_slots(quiz)
+    return float(quiz["sumgrades"]) / len(marked) if marked else 0.0
+
+
+def spread_marks(quiz: Record, marks: float) -> dict[int, float]:
+    """Per-slot marks adding up to ``marks``: full marks on the first slots, the rest after."""
+    each = max_mark(quiz)
+    out: dict[int, float] = {}
+    left = marks
+    for slot in marked_slots(quiz):
+        out[slot] = round(min(each, max(left, 0.0)), 7)
+        left -= out[slot]
+    return out
+
+
+def finish_attempt(
+    state: State,
+    attempt: Record,
+    marks: float,
+    when: int,
+    slotmarks: dict[int, float] | None = None,
+) -> None:
     from .completion import update_state
 
     quiz = state.quizzes[attempt["quiz"]]
@@ -122,6 +153,7 @@ def finish_attempt(state: State, attempt: Record, marks: float, when: int) -> No
         timemodifiedoffline=when,
         sumgrades=marks,
         gradednotificationsenttime=when,
+        slotmarks=slotmarks if slotmarks is not None else spread_marks(quiz, marks),
     )
     grade = best_grade(state, quiz, attempt["userid"])
     for item in state.grade_items.values():
@@ -518,13 +550,16 @@ def process_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     now = state.now()
     attempt["timemodified"] = now
     if params["finishattempt"] or params["timeup"]:
-        marks = (
-            mark_attempt(state, quiz, attempt)
+        per_slot = (
+            bank_marks(state, quiz, attempt)
             if attempt.get("questions") is not None
-            else mark(quiz, attempt["responses"])
+            else slot_marks(quiz, attempt["responses"])
         )
-        finish_attempt(state, attempt, marks, now)
+        finish_attempt(state, attempt, round(sum(per_slot.values()), 5), now, per_slot)
     return {"state": attempt["state"], "warnings": []}
+
+
+# --- quizzes with a question bank (restored from a backup, see ../questionbank.py) ------
 
 
 def slot_responses(attempt: Record, slot: int) -> dict[str, str]:
@@ -542,11 +577,11 @@ def slot_maxmark(quiz: Record, slot: int) -> float:
 def _bank_question(
     state: State, quiz: Record, attempt: Record, slot: int, review: bool = False
 ) -> dict[str, Any]:
+    """A slot of an attempt, rendered from the question version the attempt pinned."""
     from ..questionbank import render
 
     question = state.questions[attempt["questions"][str(slot)]]
     prefix = f"q{attempt['uniqueid']}:{slot}_"
-    responses = slot_responses(attempt, slot)
     out: dict[str, Any] = {
         "slot": slot,
         "type": question["qtype"],
@@ -554,7 +589,7 @@ def _bank_question(
         "questionnumber": str(slot),
         "number": slot,
         "html": f'<div id="question-{attempt["uniqueid"]}-{slot}">'
-        + render(question, prefix, responses)
+        + render(question, prefix, slot_responses(attempt, slot))
         + "</div>",
         "responsefileareas": [],
         "sequencecheck": 1,
@@ -568,39 +603,43 @@ def _bank_question(
         "settings": "{}",
     }
     if review:
-        got = attempt.get("marks", {}).get(str(slot))
-        out.update(state="gradedright" if got else "gradedwrong", status="Complete")
+        got = (attempt.get("slotmarks") or {}).get(slot)
+        full = got is not None and got >= slot_maxmark(quiz, slot)
+        out.update(state="gradedright" if full else "gradedwrong", status="Complete")
         out["mark"] = "" if got is None else f"{got:.2f}"
     return out
 
 
-def mark_attempt(state: State, quiz: Record, attempt: Record) -> float:
-    """Marks of an attempt on a quiz with a question bank: each slot's pinned question."""
+def bank_marks(state: State, quiz: Record, attempt: Record) -> dict[int, float]:
+    """Each slot's mark: the pinned question's fraction for the responses, times its mark."""
     from ..questionbank import fraction
 
-    marks = {}
-    for slot, qid in attempt["questions"].items():
-        got = fraction(state.questions[qid], slot_responses(attempt, int(slot)))
-        marks[slot] = round(got * slot_maxmark(quiz, int(slot)), 7)
-    attempt["marks"] = marks
-    return round(sum(marks.values()), 5)
+    return {
+        int(slot): round(
+            fraction(state.questions[qid], slot_responses(attempt, int(slot)))
+            * slot_maxmark(quiz, int(slot)),
+            7,
+        )
+        for slot, qid in attempt["questions"].items()
+    }
 
 
-def mark(quiz: Record, responses: dict[str, str]) -> float:
+def slot_marks(quiz: Record, responses: dict[str, str]) -> dict[int, float]:
+    """The marks of each marked slot: full marks when every keyed field was answered."""
     key: dict[str, dict[str, str]] = quiz.get("key") or {
         str(s): {"answer": "1"} for s in range(1, slots(quiz) + 1)
     }
-    total = 0.0
+    each = max_mark(quiz)
+    out: dict[int, float] = {}
     for slot, expected in key.items():
-        if expected and all(responses.get(f"{slot}_{k}") == v for k, v in expected.items()):
-            total += 1.0
-    return total
+        if expected:
+            right = all(responses.get(f"{slot}_{k}") == v for k, v in expected.items())
+            out[int(slot)] = each if right else 0.0
+    return out
 
 
-def course_of_quiz(state: State, quiz: Record) -> int:
-    ctxid = state.context_id(CONTEXT_COURSE, quiz["course"])
-    assert ctxid is not None
-    return ctxid
+def mark(quiz: Record, responses: dict[str, str]) -> float:
+    return sum(slot_marks(quiz, responses).values())
 
 
 @wsfunction(
@@ -608,25 +647,69 @@ def course_of_quiz(state: State, quiz: Record) -> int:
     Params({"attemptid": Value("int"), "page": dflt(Value("int"), -1)}),
 )
 def get_attempt_review(call: Call, params: dict[str, Any]) -> dict[str, Any]:
-    """A finished attempt with the questions it was answered with (pinned versions)."""
+    """The review of an attempt: every question with its mark formatted as the quiz does
+    (two decimals) and its maximum; the attempt's owner or mod/quiz:viewreports."""
     state = call.state
     attempt = state.quiz_attempts.get(params["attemptid"])
     if attempt is None:
         raise missing_record("quiz_attempts")
     quiz = state.quizzes[attempt["quiz"]]
     ctxid = _quiz_context(call, quiz)
-    if attempt["userid"] != call.userid:
-        call.require_capability("mod/quiz:viewreports", ctxid)
-    if attempt["state"] != "finished":
+    reports = call.has_capability("mod/quiz:viewreports", ctxid)
+    if attempt["userid"] != call.userid and not reports:
         raise moodle_exception("noreviewattempt", "You are not allowed to review this attempt.")
-    slots_ = sorted(int(s) for s in (attempt.get("questions") or {}))
-    if params["page"] >= 0:
-        slots_ = [s for s in slots_ if s - 1 == params["page"]]
+    if attempt["state"] != "finished" and not reports:
+        raise moodle_exception("noreviewuntil", "You are not allowed to review this quiz")
+    grade = attempt_grade(quiz, attempt)
+    if attempt.get("questions") is not None:
+        pinned = sorted(int(slot) for slot in attempt["questions"])
+        if params["page"] >= 0:
+            pinned = [slot for slot in pinned if slot - 1 == params["page"]]
+        return {
+            "grade": "notyetgraded" if grade is None else f"{grade:.2f}",
+            "attempt": _attempt_out(attempt),
+            "additionaldata": [],
+            "questions": [_bank_question(state, quiz, attempt, s, review=True) for s in pinned],
+            "warnings": [],
+        }
+    marks = attempt.get("slotmarks") or {}
+    each = max_mark(quiz)
+    page = params["page"]
+    nslots = slots(quiz)
+    wanted = range(1, nslots + 1) if page == -1 else [min(max(page, 0), nslots - 1) + 1]
+    questions = []
+    for slot in wanted:
+        marked = slot in marks or slot in marked_slots(quiz)
+        q = {
+            "slot": slot,
+            "type": "shortanswer" if marked else "description",
+            "page": slot - 1,
+            "questionnumber": str(slot) if marked else "i",
+            "html": f'<div class="que"><div class="qtext"><p>Question {slot}</p></div></div>',
+            "sequencecheck": 2,
+            "lastactiontime": attempt["timefinish"] or attempt["timestart"],
+            "hasautosavedstep": False,
+            "flagged": False,
+            "blockedbyprevious": False,
+            "maxmark": num(each if marked else 0.0),
+        }
+        if marked:
+            q["number"] = slot
+            got = marks.get(slot)
+            q["state"] = "gradedright" if got and got >= each else "gradedwrong"
+            q["mark"] = "" if got is None else f"{got:.2f}"
+        questions.append(q)
     grade = attempt_grade(quiz, attempt)
     return {
-        "grade": "" if grade is None else f"{grade:.2f}",
+        "grade": "notyetgraded" if grade is None else f"{grade:.2f}",
         "attempt": _attempt_out(attempt),
         "additionaldata": [],
-        "questions": [_bank_question(state, quiz, attempt, s, review=True) for s in slots_],
+        "questions": questions,
         "warnings": [],
     }
+
+
+def course_of_quiz(state: State, quiz: Record) -> int:
+    ctxid = state.context_id(CONTEXT_COURSE, quiz["course"])
+    assert ctxid is not None
+    return ctxid
