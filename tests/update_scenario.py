@@ -63,7 +63,7 @@ def edit_course(root: Path) -> None:
     )
     # 3. a page added
     (modules / "01-using-quantitative-data" / "further-reading.md").write_text(
-        "---\ntitle: \"Module 1 further reading\"\n---\nRead the survey design chapter of "
+        '---\ntitle: "Module 1 further reading"\n---\nRead the survey design chapter of '
         "any introductory social statistics text.\n",
         encoding="utf-8",
     )
