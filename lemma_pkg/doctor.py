@@ -318,8 +318,12 @@ def check_max_input_vars(client: MoodleClient, info: SiteInfo) -> Check:
 
 
 def check_companion(info: SiteInfo) -> Check:
+    """The companion plugin's functions in the token's service, against its contract."""
+    from lemma_pkg.plugin.contract import load_contract
+
     mine = {n: v for n, v in info.functions.items() if n.startswith(COMPANION_PREFIX)}
-    if mine:
+    missing = [name for name in load_contract() if name not in mine]
+    if mine and not missing:
         versions = sorted(set(mine.values()))
         return Check(
             "companion plugin",
@@ -327,11 +331,22 @@ def check_companion(info: SiteInfo) -> Check:
             f"local_lemma {', '.join(versions)} ({len(mine)} functions in the service)",
             required=False,
         )
+    if mine:
+        return Check(
+            "companion plugin",
+            Status.WARN,
+            f"local_lemma {', '.join(sorted(set(mine.values())))} lacks {', '.join(missing)}",
+            "the plugin is older than this lemma, or the token's service is not the plugin's "
+            "'lemma' service: upgrade the plugin (`lemma plugin zip`) and use a token for "
+            "the service 'lemma'",
+            required=False,
+        )
     return Check(
         "companion plugin",
         Status.SKIP,
-        "local_lemma is not installed or not in the service (not needed yet)",
-        "install it when `lemma deploy` asks for it, and add its functions to the service",
+        "local_lemma is not installed or not in the service (`lemma deploy` needs it)",
+        "install it (`lemma plugin zip`, docs/companion-plugin.md) and use a token for its "
+        "service 'lemma'",
         required=False,
     )
 

@@ -211,3 +211,17 @@ def test_unknown_function_message_names_the_function_once(fake_moodle: FakeMoodl
     assert info.value.message == (
         "local_lemma_nonexistent: this site has no such web-service function"
     )
+
+
+def test_php_error_without_errorcode_is_an_error(fake_moodle: FakeMoodle) -> None:
+    # Seen on the lab 4.5.6 site from a plugin function that hit a PHP Error (not a Moodle
+    # exception): HTTP 200, {"exception": "Error", "message": ...} and no errorcode.
+    fake_moodle.faults.http_error(
+        status=200, body='{"exception":"Error","message":"Interface \\"checksumable\\" not found"}'
+    )
+    client = MoodleClient(fake_moodle.url, fake_moodle.admin_token, allow_insecure_http=True)
+    with client, pytest.raises(E.MoodleRemoteError) as info:
+        client.call("core_webservice_get_site_info")
+    assert 'Interface "checksumable" not found' in info.value.message
+    assert "PHP Error on the site" in (info.value.hint or "")
+    assert info.value.exit_code == 4

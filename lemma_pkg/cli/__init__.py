@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("lemma_pkg.cli.config", "config_group"),
     "doctor": ("lemma_pkg.cli.doctor", "doctor_command"),
     "plugin": ("lemma_pkg.cli.plugin", "plugin_group"),
+    "report": ("lemma_pkg.cli.report", "report_group"),
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

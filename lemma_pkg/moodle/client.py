@@ -11,6 +11,7 @@ safe (:mod:`lemma_pkg.moodle.retry`); big row lists are split under PHP's ``max_
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import logging
@@ -20,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
@@ -32,6 +34,7 @@ from lemma_pkg.moodle.errors import (
     InsecureURLError,
     MoodleError,
     OutcomeUnknownError,
+    RecordNotFoundError,
     RequestTimeoutError,
     ServerError,
     TLSError,
@@ -246,6 +249,21 @@ class MoodleClient:
     ) -> Any:
         """One POST; the decoded JSON answer, or a typed exception."""
         url = self.url + path
+        resp, started = self._send(path, wsfunction, data=data, timeout=timeout)
+        return self._decode(resp, started, url, wsfunction, uploading=uploading)
+
+    def _send(
+        self,
+        path: str,
+        wsfunction: str | None,
+        *,
+        data: WireFields | MultipartBody,
+        timeout: tuple[float, float],
+        stream: bool = False,
+    ) -> tuple[requests.Response, float]:
+        """Send one POST; the response (and when it was sent), or a typed exception for a
+        failure to get one (timeout, TLS, connection)."""
+        url = self.url + path
         what = wsfunction or path.lstrip("/")
         headers: dict[str, str] = {}
         if isinstance(data, MultipartBody):
@@ -264,6 +282,7 @@ class MoodleClient:
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
+                stream=stream,
             )
         except requests.exceptions.ConnectTimeout as exc:
             err: MoodleError = RequestTimeoutError(
@@ -311,6 +330,18 @@ class MoodleClient:
         finally:
             if isinstance(data, MultipartBody):
                 data.close()
+        return resp, started
+
+    def _decode(
+        self,
+        resp: requests.Response,
+        started: float,
+        url: str,
+        wsfunction: str | None,
+        *,
+        uploading: bool = False,
+    ) -> Any:
+        """The decoded JSON of an answer, or the typed exception it stands for."""
         elapsed = time.monotonic() - started
         text = resp.content.decode("utf-8", errors="replace")  # Moodle always sends UTF-8
         http_log.debug(
@@ -340,10 +371,10 @@ class MoodleClient:
             raise error_from_http(
                 200, self._redact(text), wsfunction=wsfunction, url=url, uploading=uploading
             )
-        if (
-            isinstance(body, dict)
-            and "errorcode" in body
-            and ("exception" in body or "error" in body or "message" in body)
+        if isinstance(body, dict) and (
+            ("errorcode" in body and ("exception" in body or "error" in body or "message" in body))
+            # a PHP Error (not a Moodle exception) has no errorcode: {exception, message}
+            or ("exception" in body and set(body) <= {"exception", "message", "debuginfo"})
         ):
             scrubbed = {k: self._redact(v) if isinstance(v, str) else v for k, v in body.items()}
             raise error_from_envelope(scrubbed, wsfunction, uploading=uploading)
@@ -584,6 +615,68 @@ class MoodleClient:
         return self._with_retries(
             send, "webservice/upload.php", idempotent=itemid == 0, reconcile=None
         )
+
+
+    def download_digest(self, fileurl: str) -> DownloadedFile:
+        """Download a file through ``webservice/pluginfile.php`` (the token in the POST body)
+        and return its size, sha256 and the headers it came with; the bytes are not kept.
+
+        ``fileurl`` is a file URL as Moodle gives it (``…/webservice/pluginfile.php/<path>``,
+        maybe with a query string, maybe with another host name for the site): only the part
+        after ``pluginfile.php`` is used, always against this client's site, so the token is
+        never sent anywhere else."""
+        marker = "/webservice/pluginfile.php/"
+        rel = urlsplit(fileurl).path
+        if marker not in rel:
+            raise ConfigError(
+                f"not a web-service file URL: {fileurl}",
+                "only …/webservice/pluginfile.php/… addresses of the site can be downloaded",
+            )
+        path = marker + rel.split(marker, 1)[1]
+        what = "webservice/pluginfile.php"
+
+        def send() -> DownloadedFile:
+            resp, started = self._send(
+                path, None, data=[("token", self._token)], timeout=self.timeout, stream=True
+            )
+            with resp:
+                ctype = resp.headers.get("Content-Type", "")
+                if resp.status_code == 404:
+                    raise RecordNotFoundError(
+                        f"{what}: no file at {path}",
+                        "the file is not on the site (or not where the course says it is)",
+                        http_status=404,
+                    )
+                if resp.status_code != 200 or ctype.startswith("application/json"):
+                    # Moodle's errors (bad token, downloads not allowed) come as AJAX JSON
+                    return self._decode(resp, started, self.url + path, None)  # type: ignore[no-any-return]
+                digest = hashlib.sha256()
+                size = 0
+                for chunk in resp.iter_content(CHUNK_SIZE):
+                    digest.update(chunk)
+                    size += len(chunk)
+                return DownloadedFile(
+                    size=size,
+                    sha256=digest.hexdigest(),
+                    content_type=ctype,
+                    content_disposition=resp.headers.get("Content-Disposition", ""),
+                )
+
+        result: DownloadedFile = self._with_retries(send, what, idempotent=True, reconcile=None)
+        return result
+
+
+@dataclass(frozen=True)
+class DownloadedFile:
+    """What :meth:`MoodleClient.download_digest` saw of a file."""
+
+    size: int
+    sha256: str
+    content_type: str
+    content_disposition: str
+
+
+CHUNK_SIZE = 64 * 1024
 
 
 def _may_still_run(err: MoodleError) -> bool:

@@ -118,6 +118,7 @@ def _category(d: dict[str, Any]) -> Category:
 def get_categories(
     client: MoodleClient,
     *,
+    id: int | None = None,
     idnumber: str | None = None,
     name: str | None = None,
     parent: int | None = None,
@@ -126,7 +127,7 @@ def get_categories(
     caller can see when none is given), without subcategories."""
     criteria = [
         {"key": k, "value": str(v)}
-        for k, v in (("idnumber", idnumber), ("name", name), ("parent", parent))
+        for k, v in (("id", id), ("idnumber", idnumber), ("name", name), ("parent", parent))
         if v is not None
     ]
     params: dict[str, Any] = {"addsubcategories": 0}
@@ -237,6 +238,31 @@ def get_contents(
         options.append({"name": "modname", "value": modname})
     data = client.call("core_course_get_contents", {"courseid": courseid, "options": options})
     return cast(list[Section], data or [])
+
+
+class CourseUpdate(TypedDict):
+    id: int
+    fullname: NotRequired[str]
+    shortname: NotRequired[str]
+    idnumber: NotRequired[str]
+    visible: NotRequired[int]
+    categoryid: NotRequired[int]
+
+
+def update_courses(client: MoodleClient, rows: Sequence[CourseUpdate]) -> None:
+    """``core_course_update_courses``: each course is saved on its own; Moodle reports a
+    course it could not save as a warning, raised here as :class:`MoodleRemoteError`."""
+    if not rows:
+        return
+    warnings = warnings_of(client.call("core_course_update_courses", {"courses": list(rows)}))
+    if warnings:
+        w = warnings[0]
+        raise MoodleRemoteError(
+            f"core_course_update_courses: course {w.get('itemid')}: {w.get('message', '')}",
+            "check the names are free and the token's user may update the course",
+            wsfunction="core_course_update_courses",
+            errorcode=str(w.get("warningcode") or "") or None,
+        )
 
 
 def delete_courses(client: MoodleClient, courseids: Sequence[int]) -> list[WsWarning]:

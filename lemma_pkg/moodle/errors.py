@@ -420,6 +420,11 @@ def error_from_envelope(
         )
         errorcode = "passwordpolicy"
 
+    if not hint and not errorcode and exception:
+        hint = (
+            f"a PHP {exception} on the site, not a Moodle error: a bug in Moodle or a plugin "
+            "(or a plugin older than lemma); see the site's PHP error log"
+        )
     if not hint:
         if issubclass(cls, RecordNotFoundError):
             hint = "the id does not exist on this site (was it deleted?)"

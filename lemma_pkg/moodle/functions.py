@@ -46,6 +46,22 @@ FUNCTIONS: dict[str, WsFunction] = {
             "sections and activities (cmids)",
         ),
         _F(
+            "core_course_update_courses",
+            "write",
+            True,
+            ("deploy",),
+            "hide the previous version (deploy --hide-previous), rename (--via cli)",
+            required=False,
+        ),
+        _F(
+            "core_course_get_course_module",
+            "read",
+            True,
+            ("deploy",),
+            "activity idnumbers without the companion plugin (deploy --via cli)",
+            required=False,
+        ),
+        _F(
             "core_course_delete_courses",
             "write",
             True,

@@ -116,6 +116,30 @@ class Faults:
         """Close the connection without sending anything (the client sees a reset)."""
         self._add("reset", count, endpoint, function)
 
+    def lost_response(
+        self,
+        count: int | None = 1,
+        *,
+        endpoint: str | None = None,
+        function: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        """The site handles the request in full, then the answer is lost: the connection is
+        reset (``status`` None) or a proxy answers ``status`` (e.g. 504 after its timeout)."""
+        self._add("lost", count, endpoint, function, status=status)
+
+    def slow(
+        self,
+        seconds: float,
+        count: int | None = 1,
+        *,
+        endpoint: str | None = None,
+        function: str | None = None,
+    ) -> None:
+        """Delay the matching responses by ``seconds`` (a client with a shorter read timeout
+        gives up; the site still handles the request)."""
+        self._add("slow", count, endpoint, function, seconds=seconds)
+
     def maintenance(
         self, retry_after: int = 300, count: int | None = None, *, endpoint: str | None = None
     ) -> None:

@@ -86,6 +86,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, body: str | bytes, ctype: str, extra: dict[str, str] | None = None
     ) -> None:
+        if getattr(self, "_delayed", 0.0):
+            delay, self._delayed = self._delayed, 0.0
+            time.sleep(delay)
+        if getattr(self, "_losing", False):
+            self._losing = False
+            status_lost = self._lose_answer
+            if status_lost is None:
+                self._reset()
+                return
+            status, body, ctype, extra = (
+                int(status_lost),
+                PROXY_HTML.format(code=status_lost, reason=REASONS.get(status_lost, "Error")),
+                "text/html",
+                None,
+            )
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -143,6 +158,13 @@ class _Handler(BaseHTTPRequestHandler):
         if faults.take(("reset",), endpoint, wsfunction):
             self._reset()
             return
+        slow = faults.take(("slow",), endpoint, wsfunction)
+        lost = faults.take(("lost",), endpoint, wsfunction)
+        if lost is not None:
+            self._lose_answer = lost.options.get("status")
+            self._losing = True
+        else:
+            self._losing = False
         if faults.max_uri_length is not None and len(target) > faults.max_uri_length:
             self._proxy_error(414)
             return
@@ -169,14 +191,21 @@ class _Handler(BaseHTTPRequestHandler):
                 {"Retry-After": str(fault.options["retry_after"])},
             )
             return
+        if slow is not None:
+            # handled first, answered late: the client may time out meanwhile
+            self._delayed = float(slow.options["seconds"])
+        else:
+            self._delayed = 0.0
         if path.endswith("/webservice/rest/server.php"):
             self._rest(method, query, fields, body)
         elif endpoint == "upload":
             self._upload(query, fields, files, body)
         elif path in ("/", "/index.php"):
             self._send(200, "<!DOCTYPE html><html><body>Fake Moodle</body></html>", "text/html")
-        elif path.startswith("/draftfile.php/") or path.startswith("/webservice/pluginfile.php/"):
+        elif path.startswith("/draftfile.php/"):
             self._file(path)
+        elif path.startswith("/webservice/pluginfile.php/"):
+            self._ws_file(path, dict(query + fields))
         else:
             self._send(404, "<html><body>Not found</body></html>", "text/html")
 
@@ -266,7 +295,39 @@ class _Handler(BaseHTTPRequestHandler):
         text, ctype = handle_upload(fake.state, list(merged.items()), files, cfg.debug)
         self._send(200, text, ctype, {"Access-Control-Allow-Origin": "*"})
 
-    def _file(self, path: str) -> None:
+    def _ws_file(self, path: str, params: dict[str, str]) -> None:
+        """webservice/pluginfile.php: the token (POST or GET) must be valid and its service
+        allow downloads; the file is always sent ``inline`` (the script passes forcedownload 0
+        to file_pluginfile, whatever the URL says); a missing file is a 404."""
+        fake = self.server.fake
+        state = fake.state
+        with state.lock:
+            token = state.tokens.get(params.get("token", ""))
+            service = state.services.get(token["serviceid"]) if token else None
+        if token is None or service is None:
+            body = {
+                "error": "Invalid token - token not found",
+                "errorcode": "invalidtoken",
+                "stacktrace": None,
+                "debuginfo": None,
+                "reproductionlink": None,
+            }
+            self._send(200, json.dumps(body), "application/json; charset=utf-8")
+            return
+        if not service.get("downloadfiles", 1):
+            body = {
+                "error": "Web service file downloading must be enabled in external service "
+                "settings",
+                "errorcode": "accessexception",
+                "stacktrace": None,
+                "debuginfo": None,
+                "reproductionlink": None,
+            }
+            self._send(200, json.dumps(body), "application/json; charset=utf-8")
+            return
+        self._file(path, inline=True)
+
+    def _file(self, path: str, *, inline: bool = False) -> None:
         fake = self.server.fake
         bits = path.split("/")
         # /draftfile.php/<ctx>/user/draft/<itemid>/<path...>/<name>
@@ -282,6 +343,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         filename = rest_bits[-1] if rest_bits else ""
         filepath = "/" + "/".join(rest_bits[:-1]) + ("/" if len(rest_bits) > 1 else "")
+        if (component, area) == ("mod_resource", "content"):
+            itemid = 0  # resource_pluginfile() ignores the revision in the URL
         with fake.state.lock:
             for f in fake.state.files:
                 if (
@@ -292,11 +355,15 @@ class _Handler(BaseHTTPRequestHandler):
                     f["filepath"],
                     f["filename"],
                 ) == (ctxid, component, area, itemid, filepath, filename):
+                    extra = {"Content-Disposition": f'inline; filename="{filename}"'}
                     self._send(
-                        200, f.get("content", b""), f.get("mimetype") or "application/octet-stream"
+                        200,
+                        f.get("content", b""),
+                        f.get("mimetype") or "application/octet-stream",
+                        extra if inline else None,
                     )
                     return
-        self._send(404, b"", "text/plain")
+        self._send(404, b"", "application/json; charset=utf-8")
 
 
 class FakeMoodle:

@@ -90,6 +90,7 @@ CAPABILITY_NAMES: dict[str, str] = {
     "moodle/course:activityvisibility": "Hide/show activities",
     "moodle/question:editall": "Edit all questions",
     "moodle/question:add": "Add new questions",
+    "moodle/site:config": "Change site configuration",
     "local/lemma:exportlearnerdata": "Export the learner data of a course in bulk (lemma report)",
 }
 
@@ -131,7 +132,8 @@ EDITINGTEACHER_CAPS = TEACHER_CAPS | {
     "moodle/question:editall",
     "moodle/question:add",
 }
-MANAGER_CAPS = set(CAPABILITY_NAMES) - {"mod/quiz:attempt"}
+# moodle/site:config belongs to site administrators only (no archetype has it).
+MANAGER_CAPS = set(CAPABILITY_NAMES) - {"mod/quiz:attempt", "moodle/site:config"}
 USER_CAPS = {"webservice/rest:use", "moodle/user:manageownfiles"}
 
 
@@ -227,6 +229,9 @@ class State:
         "questions",
         "instances",
         "lemma_applied",
+        "resources",
+        "lemma_restores",
+        "filetypes",
     )
 
     def __init__(self) -> None:
@@ -263,6 +268,18 @@ class State:
         self.tokens: dict[str, Record] = {}
         self.role_allow_assign: set[tuple[int, int]] = set()  # (fromroleid, toroleid)
         self.siteadmins: set[int] = set()
+        self.resources: dict[int, Record] = {}  # mod_resource instances
+        # local_lemma_restores rows by restoreid (functions/lemma_restore.py)
+        self.lemma_restores: dict[str, Record] = {}
+        self.filetypes: dict[str, str] = {}  # extensions registered on the site -> MIME type
+        # the companion plugin's restores (functions/lemma_restore.py): each status call runs
+        # "cron" once (restore_auto); restore_hold stops cron; restore_fail makes the next
+        # restore fail with that message; restore_steps cron runs from queued to finished
+        self.restore_auto = True
+        self.restore_hold = False
+        self.restore_fail: str | None = None
+        self.restore_steps = 2
+        self.restore_precheck_warnings: list[str] = []
         self.draft_itemids: set[int] = set()
         self.draft_itemid_queue: list[int] = []  # next draft itemids to hand out (tests)
         self.clock: float | None = None  # fixed time for tests, None = real time

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     grades,
     group,
     lemma_plugin,
+    lemma_restore,
     lemma_update,
     mobile,
     page,

@@ -922,6 +922,8 @@ def module_entry(call: Call, cm: Record, excludecontents: bool) -> dict[str, Any
                 '{"customcompletionrules":{"completionpassorattemptsexhausted"'
                 ':[],"completionminattempts":"0"}}'
             )
+        if cm["modname"] == "resource" and cm["instance"] in state.resources:
+            entry.update(resource_entry(state, cm))
     if cm["completion"]:
         tracked = is_tracked(state, cm["course"], call.userid)
         data = cm_completion(state, cm, call.userid, tracked)
@@ -937,6 +939,49 @@ def module_entry(call: Call, cm: Record, excludecontents: bool) -> dict[str, Any
         entry.pop("contents", None)
         entry.pop("contentsinfo", None)
     return entry
+
+
+def resource_entry(state: Any, cm: Record) -> dict[str, Any]:
+    """A file activity's ``customdata`` (with its display) and ``contents`` (its files, with
+    webservice/pluginfile.php URLs), as resource_export_contents() gives them."""
+    res = state.resources[cm["instance"]]
+    files = [
+        f
+        for f in state.files
+        if f["contextid"] == cm["contextid"]
+        and f["component"] == "mod_resource"
+        and f["filearea"] == "content"
+    ]
+    contents = [
+        {
+            "type": "file",
+            "filename": f["filename"],
+            "filepath": f["filepath"],
+            "filesize": f["filesize"],
+            "fileurl": f"{state.url}/webservice/pluginfile.php/{cm['contextid']}/mod_resource/"
+            f"content/{res['revision']}{f['filepath']}{f['filename']}?forcedownload=1",
+            "timecreated": f["timecreated"],
+            "timemodified": f["timemodified"],
+            "sortorder": 1,
+            "mimetype": f["mimetype"],
+            "isexternalfile": False,
+            "userid": f["userid"],
+            "author": f["author"],
+            "license": f["license"],
+        }
+        for f in files
+    ]
+    return {
+        "customdata": FakeJson.dumps({"filtericon": True, "display": str(res["display"])}),
+        "contents": contents,
+        "contentsinfo": {
+            "filescount": len(contents),
+            "filessize": sum(c["filesize"] for c in contents),
+            "lastmodified": max((c["timemodified"] for c in contents), default=0),
+            "mimetypes": sorted({c["mimetype"] for c in contents}),
+            "repositorytype": "",
+        },
+    }
 
 
 class FakeJson:

@@ -20,8 +20,10 @@ from .course import course_context
 BACKUP_DEFAULTS = {"activities": 1, "blocks": 1, "filters": 1}
 
 
-def delete_course_content(state: State, courseid: int) -> None:
-    """remove_course_contents() without keep options."""
+def delete_course_content(state: State, courseid: int, *, keep_users: bool = False) -> None:
+    """remove_course_contents(): without options (``keep_users`` False) also the enrolments,
+    role assignments and groups go; with keep_roles_and_enrolments and
+    keep_groups_and_groupings (``keep_users``, as a replace by lemma deploy) they stay."""
     for cm in [cm for cm in state.modules.values() if cm["course"] == courseid]:
         _delete_module(state, cm)
     for sid, sec in list(state.sections.items()):
@@ -33,6 +35,13 @@ def delete_course_content(state: State, courseid: int) -> None:
             else:
                 del state.sections[sid]
     state.courses[courseid]["news_forum"] = None
+    state.course_completion_criteria.pop(courseid, None)
+    for gid in [g for g, gi in state.grade_items.items() if gi["courseid"] == courseid]:
+        del state.grade_items[gid]
+        for key in [k for k in state.grades if k[0] == gid]:
+            del state.grades[key]
+    if keep_users:
+        return
     for eid in [e for e, inst in state.enrol.items() if inst["courseid"] == courseid]:
         del state.enrol[eid]
         for key in [k for k in state.user_enrolments if k[0] == eid]:
@@ -43,11 +52,6 @@ def delete_course_content(state: State, courseid: int) -> None:
         del state.groups[gid]
         for key in [k for k in state.group_members if k[0] == gid]:
             del state.group_members[key]
-    state.course_completion_criteria.pop(courseid, None)
-    for gid in [g for g, gi in state.grade_items.items() if gi["courseid"] == courseid]:
-        del state.grade_items[gid]
-        for key in [k for k in state.grades if k[0] == gid]:
-            del state.grades[key]
 
 
 def _delete_module(state: State, cm: Record) -> None:
@@ -60,6 +64,9 @@ def _delete_module(state: State, cm: Record) -> None:
             del state.quiz_attempts[aid]
     if cm["modname"] == "page":
         state.pages.pop(cm["instance"], None)
+    if cm["modname"] == "resource":
+        state.resources.pop(cm["instance"], None)
+    state.files = [f for f in state.files if f["contextid"] != cm["contextid"]]
     state.contexts.pop(cm["contextid"], None)
 
 

@@ -14,7 +14,6 @@
 // You should have received a copy of the GNU General Public License
 // along with local_lemma.  If not, see <https://www.gnu.org/licenses/>.
 
-
 /**
  * Upgrade steps of local_lemma.
  *
@@ -26,26 +25,25 @@
 /**
  * Upgrade local_lemma from an older version.
  *
- * @param int $oldversion the version installed before this upgrade
+ * @param int $oldversion the version installed before
  * @return bool
  */
 function xmldb_local_lemma_upgrade($oldversion) {
     global $DB;
     $dbman = $DB->get_manager();
 
+    if ($oldversion < 2026120500) {
+        // The restores of lemma deploy (local_lemma_restore_course).
+        if (!$dbman->table_exists('local_lemma_restores')) {
+            $dbman->install_one_table_from_xmldb_file(__DIR__ . '/install.xml', 'local_lemma_restores');
+        }
+        upgrade_plugin_savepoint(true, 2026120500, 'local', 'lemma');
+    }
+
     if ($oldversion < 2026121000) {
         // The fingerprints of what lemma deploy --update last applied to a course.
-        $table = new xmldb_table('local_lemma_applied');
-        $table->add_field('id', XMLDB_TYPE_INTEGER, '10', null, XMLDB_NOTNULL, XMLDB_SEQUENCE, null);
-        $table->add_field('courseid', XMLDB_TYPE_INTEGER, '10', null, XMLDB_NOTNULL, null, null);
-        $table->add_field('itemkey', XMLDB_TYPE_CHAR, '255', null, XMLDB_NOTNULL, null, null);
-        $table->add_field('fingerprints', XMLDB_TYPE_TEXT, null, null, XMLDB_NOTNULL, null, null);
-        $table->add_field('timemodified', XMLDB_TYPE_INTEGER, '10', null, XMLDB_NOTNULL, null, '0');
-        $table->add_key('primary', XMLDB_KEY_PRIMARY, ['id']);
-        $table->add_key('courseid', XMLDB_KEY_FOREIGN, ['courseid'], 'course', ['id']);
-        $table->add_index('courseid-itemkey', XMLDB_INDEX_UNIQUE, ['courseid', 'itemkey']);
-        if (!$dbman->table_exists($table)) {
-            $dbman->create_table($table);
+        if (!$dbman->table_exists('local_lemma_applied')) {
+            $dbman->install_one_table_from_xmldb_file(__DIR__ . '/install.xml', 'local_lemma_applied');
         }
         upgrade_plugin_savepoint(true, 2026121000, 'local', 'lemma');
     }

@@ -24,6 +24,14 @@
 
 defined('MOODLE_INTERNAL') || die();
 
+$string['coursedeletedagain'] = 'The new course has been deleted again.';
+$string['errorinterrupted'] = 'The restore was interrupted (its process ended before it finished).';
+$string['errornodraftfile'] = 'No file {$a} in the draft area: upload it with webservice/upload.php first.';
+$string['errornotabackup'] = 'The file {$a} cannot be unpacked as a Moodle backup.';
+$string['errornotcoursebackup'] = 'This is a backup of type "{$a}", not a course backup.';
+$string['errornotmoodle2'] = 'This is not a Moodle 2 course backup (moodle_backup.xml is missing or of another format).';
+$string['errorrestorerunning'] = 'A restore into this course has not finished yet.';
+$string['errortaskgone'] = 'The adhoc task of this restore is gone before the restore finished.';
 $string['giftnotread'] = 'The GIFT text of question {$a->idnumber} could not be read: {$a->problem}';
 $string['lemma:exportlearnerdata'] = 'Export the learner data of a course in bulk (lemma report)';
 $string['pluginname'] = 'lemma companion';
