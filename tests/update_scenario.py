@@ -90,3 +90,66 @@ def edit_course(root: Path) -> None:
         "  - page: overview.md\n  - page: concepts.md\n",
         "  - page: concepts.md\n  - page: overview.md\n",
     )
+
+
+# --------------------------------------------------------------------------- more edits
+
+DATA_FILE = "03-multiple-regression/exam-scores"
+GLOSSARY = "glossary"
+NEW_URL = "02-quantitative-data-analysis/further-resources"
+NEW_TERM = "Design effect"
+QUIZ2 = "module2-quiz"
+SECTION2_TITLE = "Module 2: Quantitative data analysis"
+
+
+def edit_course_more(root: Path) -> None:
+    """Further edits on top of :func:`edit_course`, one of every other kind: a data file
+    replaced, a glossary definition changed and an entry added, a URL added, a module
+    renamed, a section restriction added, course completion extended, quiz settings and
+    feedback changed, a practical's label text changed, a question added to a quiz nobody
+    has attempted."""
+    modules = root / "content_src" / "modules"
+    csv = modules / "03-multiple-regression" / "data" / "exam-scores.csv"
+    _replace(csv, "1,-0.691,1,0.521,1,3\n", "1,-0.690,1,0.521,1,3\n")
+    glossary = root / "content_src" / "glossary.yaml"
+    _replace(glossary, "One layer of a hierarchical structure.", "One layer of a multilevel structure.")
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8")
+        + f"  - term: {NEW_TERM}\n    definition: |\n      How much clustering inflates the "
+        "variance of an estimate, compared with a simple random sample of the same size.\n",
+        encoding="utf-8",
+    )
+    module2 = modules / "02-quantitative-data-analysis" / "module.yaml"
+    _replace(
+        module2,
+        'title: "Module 2: Introduction to quantitative data analysis"',
+        f'title: "{SECTION2_TITLE}"',
+    )
+    _replace(
+        module2,
+        "  - page: overview.md\n",
+        "  - page: overview.md\n  - url: https://www.bristol.ac.uk/cmm/learning/\n"
+        "    idnumber: 02-quantitative-data-analysis/further-resources\n"
+        '    title: "Further resources"\n',
+    )
+    _replace(module2, "      - min: 50\n", "      - min: 60\n")
+    _replace(module2, "    pass: 50\n", "    pass: 60\n")
+    _replace(module2, '"Well done: go on to Module 3."', '"Well done: on to Module 3."')
+    module4 = modules / "04-multilevel-structures" / "module.yaml"
+    _replace(
+        module4,
+        "summary: |\n",
+        "restriction:\n  grade: {quiz: module3-quiz, min: 50}\nsummary: |\n",
+    )
+    course_yaml = root / "content_src" / "course.yaml"
+    _replace(course_yaml, "  - module1-quiz\n", f"  - module1-quiz\n  - {NEW_PAGE}\n")
+    module5 = modules / "05-multilevel-modelling" / "module.yaml"
+    _replace(module5, "Choose the version for the software you use;", "Pick the version for your software;")
+    gift = root / "gift_quizzes" / "module2.gift"
+    gift.write_text(
+        gift.read_text(encoding="utf-8")
+        + "\n// [id:m2-extra]\n::Extra question::\nA standard deviation can be negative."
+        "{F#It is the square root of a variance, so it is never negative.#Right: never "
+        "negative.}\n",
+        encoding="utf-8",
+    )

@@ -74,7 +74,10 @@ def item_applied(spec: ItemSpec, aspects: Sequence[str] | None = None) -> list[d
     """The fingerprints to store for ``spec`` (only ``aspects``; all by default), with those
     of its questions when its questions are applied."""
     names = list(spec.aspects) if aspects is None else [a for a in aspects if a in spec.aspects]
-    out = [_applied(item_key(spec.idnumber), {a: spec.aspects[a] for a in names})]
+    # "removed" is set when an update hides the item; applying it again clears the mark.
+    out = [
+        _applied(item_key(spec.idnumber), {**{a: spec.aspects[a] for a in names}, "removed": ""})
+    ]
     if "questions" in names:
         out.extend(
             _applied(question_key(spec.idnumber, q.idnumber), {"question": q.fingerprint})
@@ -224,6 +227,15 @@ def section_sequences(spec: CourseSpec, live: LiveCourse) -> dict[int, list[int]
     return out
 
 
+def check_refusals(plan: Plan) -> None:
+    """Raise :class:`UpdateRefused` when the plan has blocking problems."""
+    if plan.refusals:
+        raise UpdateRefused(
+            "the update was refused, nothing was changed:\n  " + "\n  ".join(plan.refusals),
+            "change the sources (or pass the option named above), then run again",
+        )
+
+
 def apply_plan(
     client: MoodleClient,
     course: Course,
@@ -239,11 +251,7 @@ def apply_plan(
     """Apply ``plan`` (made by :func:`~lemma_pkg.update.plan.make_plan` from a fresh read of
     the course). Raises :class:`UpdateRefused` before any write when the plan has refusals."""
     say = progress or (lambda _msg: None)
-    if plan.refusals:
-        raise UpdateRefused(
-            "the update was refused, nothing was changed:\n  " + "\n  ".join(plan.refusals),
-            "change the sources (or pass the option named above), then run again",
-        )
+    check_refusals(plan)
     result = UpdateResult(plan)
     courseid = plan.courseid
 
@@ -382,6 +390,7 @@ __all__ = [
     "UpdateResult",
     "apply_plan",
     "baseline_entries",
+    "check_refusals",
     "item_applied",
     "record_baseline",
     "section_sequences",

@@ -20,7 +20,7 @@ changed) are ``refusals``: the update stops before its first write.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,7 +31,7 @@ from lemma_pkg.update.live import (
     question_key,
     section_key,
 )
-from lemma_pkg.update.spec import ITEM_ASPECTS, CourseSpec, ItemSpec, QuestionSpec, SectionSpec
+from lemma_pkg.update.spec import ITEM_ASPECTS, CourseSpec, ItemSpec, SectionSpec
 
 #: Aspects the site itself can tell for an item with no record.
 LIVE_COMPARABLE = ("name", "completion", "visibility")
@@ -411,10 +411,11 @@ def make_plan(
     for lm in live.modules:
         if not lm.idnumber or lm.idnumber in spec.items:
             continue
-        recorded = live.recorded(item_key(lm.idnumber)) is not None
-        if not (recorded or not live.applied):
-            continue
-        if not recorded and not lm.visible and not prune:
+        rec = live.recorded(item_key(lm.idnumber))
+        if rec is None and live.applied:
+            continue  # not lemma's: added on the site
+        hidden_before = bool(rec.get("removed")) if rec is not None else not lm.visible
+        if hidden_before and not prune:
             continue  # hidden by an earlier update
         plan.removed.append(
             ItemChange(lm.idnumber, lm.name, lm.modname, "removed", None, lm, attempts=0)
@@ -460,11 +461,60 @@ def make_plan(
     return plan
 
 
-def changed_questions(change: ItemChange) -> Iterable[QuestionSpec]:
-    """The question specs of a changed quiz whose text changed or that are new."""
-    assert change.spec is not None
-    names = {q.idnumber for q in change.questions if q.change in ("changed", "added")}
-    return [q for q in change.spec.questions if q.idnumber in names]
+def _item_section(change: ItemChange) -> str:
+    if change.spec is not None:
+        return f"section {change.spec.section}"
+    if change.live is not None:
+        return f"section {change.live.section}"
+    return ""
+
+
+def plan_text(plan: Plan) -> str:
+    """The plan for people: one line per change, then the notes and refusals."""
+    c = plan.counts()
+    lines = [
+        f"update {plan.shortname} (course {plan.courseid}): {c['added']} added, "
+        f"{c['changed']} changed, {c['moved']} moved, {c['removed']} removed, "
+        f"{c['sections']} section(s) changed"
+    ]
+    if plan.empty:
+        lines[0] = f"update {plan.shortname} (course {plan.courseid}): nothing to change"
+    for ch in plan.added:
+        lines.append(f"  + {ch.modname:<9} {ch.idnumber}  {ch.title!r}, {_item_section(ch)}")
+    for ch in plan.changed:
+        what = ", ".join(ch.aspects)
+        if ch.unrecorded:
+            what += " (no record of an earlier update)"
+        lines.append(f"  ~ {ch.modname:<9} {ch.idnumber}  {what}")
+        for q in ch.questions:
+            kind = {"changed": "new version", "added": "new question", "removed": "slot removed"}
+            lines.append(f"      question {q.idnumber} {q.name!r}: {kind[q.change]}")
+        if ch.structure:
+            lines.append(f"      the quiz's slots change ({ch.attempts} attempt(s) so far)")
+    for m in plan.moved:
+        where = (
+            f"within section {m.to_section}"
+            if m.from_section == m.to_section
+            else f"section {m.from_section} -> {m.to_section}"
+        )
+        lines.append(f"  > {'':<9} {m.idnumber}  moved {where}")
+    for ch in plan.removed:
+        action = (
+            "deleted (learner data exported first)" if plan.prune else "hidden (learner data kept)"
+        )
+        lines.append(f"  - {ch.modname:<9} {ch.idnumber}  {action}")
+    for sec in plan.sections:
+        what = "added" if sec.kind == "added" else ", ".join(sec.aspects)
+        lines.append(f"  # section   {sec.number} {sec.name!r}  {what}")
+    if plan.criteria is not None:
+        before, after = set(plan.criteria[0]), set(plan.criteria[1])
+        parts = [f"+{i}" for i in sorted(after - before)] + [
+            f"-{i}" for i in sorted(before - after)
+        ]
+        lines.append(f"  * course completion criteria: {' '.join(parts)}")
+    lines.extend(f"note: {n}" for n in plan.notes)
+    lines.extend(f"refused: {r}" for r in plan.refusals)
+    return "\n".join(lines) + "\n"
 
 
 __all__ = [
@@ -474,7 +524,7 @@ __all__ = [
     "QuestionChange",
     "SectionChange",
     "availability_json",
-    "changed_questions",
     "lcs",
     "make_plan",
+    "plan_text",
 ]

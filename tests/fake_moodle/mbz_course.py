@@ -103,9 +103,8 @@ def _files(members: dict[str, bytes], contextid: str) -> dict[str, bytes]:
     return out
 
 
-def restore(state: State, courseid: int, data: bytes) -> dict[str, int]:
-    """Restore ``data`` into course ``courseid``; the new cmids by idnumber."""
-    members = read_members(data)
+def _sections(state: State, courseid: int, members: dict[str, bytes]) -> dict[str, Record]:
+    """The backup's sections in the course by number: old section id -> live section."""
     info = _xml(members, "moodle_backup.xml")
     section_of: dict[str, Record] = {}
     for s in info.iterfind("information/contents/sections/section"):
@@ -117,105 +116,161 @@ def restore(state: State, courseid: int, data: bytes) -> dict[str, int]:
         live = seed.section_of(state, courseid, number)
         name = _text(sec_xml, "name") or None
         summary = _text(sec_xml, "summary")
+        availability = _text(sec_xml, "availabilityjson") or None
         if not existing:
-            live.update(
-                name=name, summary=summary, availability=_text(sec_xml, "availabilityjson") or None
-            )
+            live.update(name=name, summary=summary, availability=availability)
         else:
             if not live.get("name"):
                 live["name"] = name
             if not live.get("summary"):
                 live["summary"] = summary
-        section_of[s.get("sectionid") or _text(s, "sectionid")] = live
-    bank = _bank(members)
-    restored: dict[str, int] = {}
-    old_cmids: dict[str, int] = {}
+            live.setdefault("availability", availability)
+        section_of[_text(s, "sectionid")] = live
+    return section_of
+
+
+def _activities(members: dict[str, bytes]) -> list[tuple[etree._Element, etree._Element, etree._Element]]:
+    """(moodle_backup.xml activity, module.xml, <mod>.xml) of every activity, in order."""
+    info = _xml(members, "moodle_backup.xml")
+    out = []
     for a in info.iterfind("information/contents/activities/activity"):
         directory = _text(a, "directory")
         modname = _text(a, "modulename")
-        module = _xml(members, f"{directory}/module.xml")
-        activity = _xml(members, f"{directory}/{modname}.xml")
+        out.append(
+            (
+                a,
+                _xml(members, f"{directory}/module.xml"),
+                _xml(members, f"{directory}/{modname}.xml"),
+            )
+        )
+    return out
+
+
+def _fill(
+    state: State,
+    courseid: int,
+    cm: Record,
+    a: etree._Element,
+    module: etree._Element,
+    activity: etree._Element,
+    members: dict[str, bytes],
+    bank: dict[str, list[tuple[str, etree._Element]]],
+) -> None:
+    """What the restore of one activity gives its course module and instance."""
+    modname = cm["modname"]
+    inst = activity.find(modname)
+    assert inst is not None
+    usegrade = _text(module, "completiongradeitemnumber") != ""
+    cm["completion"] = _int(module, "completion")
+    cm["rules"] = completion_rules(
+        modname, _int(module, "completionview"), usegrade, _int(module, "completionpassgrade")
+    )
+    cm["visible"] = _int(module, "visible", 1)
+    cm["completionview"] = _int(module, "completionview")
+    cm["completionusegrade"] = 1 if usegrade else 0
+    cm["completionpassgrade"] = _int(module, "completionpassgrade")
+    cm["availability"] = _text(module, "availability") or None
+    ctxid = state.context_id(CONTEXT_MODULE, cm["id"])
+    assert ctxid is not None
+    files = _files(members, activity.get("contextid") or "")
+    intro = _text(inst, "intro")
+    instance = cm["instance"]
+    if modname == "page":
+        page = state.pages.setdefault(instance, {"id": instance, "course": courseid})
+        page.update(
+            coursemodule=cm["id"],
+            name=cm["name"],
+            intro=intro,
+            content=_text(inst, "content"),
+            timemodified=state.now(),
+            files=files,
+        )
+    elif modname == "quiz":
+        _restore_quiz(state, courseid, cm, inst, members, _text(a, "directory"), bank, ctxid)
+    else:
+        record: Record = {
+            "id": instance,
+            "course": courseid,
+            "coursemodule": cm["id"],
+            "name": cm["name"],
+            "intro": intro,
+            "files": files,
+        }
+        if modname == "url":
+            record["externalurl"] = _text(inst, "externalurl")
+        if modname == "glossary":
+            record["entries"] = [
+                {
+                    "concept": _text(e, "concept"),
+                    "definition": _text(e, "definition"),
+                    "aliases": [_text(al, "alias_text") for al in e.iterfind("aliases/alias")],
+                }
+                for e in inst.iterfind("entries/entry")
+            ]
+        state.instances[(modname, instance)] = record
+
+
+def _criteria(state: State, courseid: int, members: dict[str, bytes], old: dict[str, int]) -> None:
+    if "completion.xml" not in members:
+        return
+    criteria = [
+        old[_text(c, "moduleinstance")]
+        for c in _xml(members, "completion.xml").iterfind("course_completion_criteria")
+        if _text(c, "moduleinstance") in old
+    ]
+    if criteria and not state.course_completion_criteria.get(courseid):
+        state.course_completion_criteria[courseid] = [
+            {"type": 4, "cmid": cmid, "title": "Activity completion"} for cmid in criteria
+        ]
+
+
+def restore(state: State, courseid: int, data: bytes) -> dict[str, int]:
+    """Restore ``data`` into course ``courseid`` (adding to it); the new cmids by idnumber."""
+    members = read_members(data)
+    section_of = _sections(state, courseid, members)
+    bank = _bank(members)
+    restored: dict[str, int] = {}
+    old_cmids: dict[str, int] = {}
+    for a, module, activity in _activities(members):
+        modname = _text(a, "modulename")
         inst = activity.find(modname)
         assert inst is not None
-        section = section_of[_text(a, "sectionid")]
         idnumber = _text(module, "idnumber")
-        usegrade = _text(module, "completiongradeitemnumber") != ""
-        rules = completion_rules(
-            modname,
-            _int(module, "completionview"),
-            usegrade,
-            _int(module, "completionpassgrade"),
-        )
-        instance = state.seq.next(modname)
-        name = _text(inst, "name")
         cm = seed.add_module(
             state,
             courseid,
-            section["section"],
+            section_of[_text(a, "sectionid")]["section"],
             modname,
-            instance,
-            name,
-            completion=_int(module, "completion"),
-            rules=rules,
+            state.seq.next(modname),
+            _text(inst, "name"),
             idnumber=idnumber,
         )
-        cm["visible"] = _int(module, "visible", 1)
-        cm["completionview"] = _int(module, "completionview")
-        cm["completionusegrade"] = 1 if usegrade else 0
-        cm["completionpassgrade"] = _int(module, "completionpassgrade")
-        cm["availability"] = _text(module, "availability") or None
+        _fill(state, courseid, cm, a, module, activity, members, bank)
         old_cmids[_text(a, "moduleid")] = cm["id"]
-        ctxid = state.context_id(CONTEXT_MODULE, cm["id"])
-        assert ctxid is not None
-        old_ctx = activity.get("contextid") or ""
-        intro = _text(inst, "intro")
-        if modname == "page":
-            state.pages[instance] = {
-                "id": instance,
-                "course": courseid,
-                "coursemodule": cm["id"],
-                "name": name,
-                "intro": intro,
-                "content": _text(inst, "content"),
-                "timemodified": state.now(),
-                "files": _files(members, old_ctx),
-            }
-        elif modname == "quiz":
-            _restore_quiz(state, courseid, cm, inst, members, directory, bank, ctxid)
-        else:
-            record: Record = {
-                "id": instance,
-                "course": courseid,
-                "coursemodule": cm["id"],
-                "name": name,
-                "intro": intro,
-                "files": _files(members, old_ctx),
-            }
-            if modname == "url":
-                record["externalurl"] = _text(inst, "externalurl")
-            if modname == "glossary":
-                record["entries"] = [
-                    {
-                        "concept": _text(e, "concept"),
-                        "definition": _text(e, "definition"),
-                        "aliases": [_text(al, "alias_text") for al in e.iterfind("aliases/alias")],
-                    }
-                    for e in inst.iterfind("entries/entry")
-                ]
-            state.instances[(modname, instance)] = record
         if idnumber:
             restored[idnumber] = cm["id"]
-    if "completion.xml" in members:
-        criteria = [
-            old_cmids[_text(c, "moduleinstance")]
-            for c in _xml(members, "completion.xml").iterfind("course_completion_criteria")
-            if _text(c, "moduleinstance") in old_cmids
-        ]
-        if criteria and not state.course_completion_criteria.get(courseid):
-            state.course_completion_criteria[courseid] = [
-                {"type": 4, "cmid": cmid, "title": "Activity completion"} for cmid in criteria
-            ]
+    _criteria(state, courseid, members, old_cmids)
     return restored
+
+
+def complete(state: State, courseid: int, data: bytes) -> None:
+    """Give a course restored by the plugin's restore (functions/lemma_restore.py) what a
+    real restore also creates: section restrictions, completion rules, instance texts and
+    files, quiz question banks and slots, course completion criteria (modules by idnumber)."""
+    members = read_members(data)
+    _sections(state, courseid, members)
+    bank = _bank(members)
+    live = {
+        cm["idnumber"]: cm for cm in state.modules_in_course(courseid) if cm.get("idnumber")
+    }
+    old_cmids: dict[str, int] = {}
+    for a, module, activity in _activities(members):
+        cm = live.get(_text(module, "idnumber"))
+        if cm is None or cm["modname"] != _text(a, "modulename"):
+            continue
+        _fill(state, courseid, cm, a, module, activity, members, bank)
+        old_cmids[_text(a, "moduleid")] = cm["id"]
+    _criteria(state, courseid, members, old_cmids)
 
 
 def _restore_quiz(
@@ -257,6 +312,7 @@ def _restore_quiz(
         gradepass = _float(gi, "gradepass")
         idnumber = _text(gi, "idnumber")
     qid = cm["instance"]
+    existing = state.quizzes.get(qid)
     state.quizzes[qid] = {
         "id": qid,
         "course": courseid,
@@ -283,6 +339,8 @@ def _restore_quiz(
         ],
         "slotrefs": slotrefs,
     }
+    if existing is not None:
+        return  # restored by the plugin's restore, with its grade item
     seed.course_total_item(state, courseid)
     item = seed.add_grade_item(
         state,
@@ -320,4 +378,4 @@ def pin_questions(state: State, quiz: Record) -> dict[str, int]:
     }
 
 
-__all__ = ["pin_questions", "quiz_layout", "read_members", "restore"]
+__all__ = ["complete", "pin_questions", "quiz_layout", "read_members", "restore"]

@@ -489,6 +489,8 @@ def remove_items(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         for item in params["items"]:
             cm = state.modules.get(item["cmid"])
             stored.pop(item["key"], None)
+            if not params["delete"] and cm is not None:
+                stored[item["key"]] = {"removed": "hidden"}
             if cm is None or cm["course"] != courseid:
                 out.append({"cmid": item["cmid"], "action": "gone"})
                 continue

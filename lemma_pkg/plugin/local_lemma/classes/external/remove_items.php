@@ -27,7 +27,9 @@ use local_lemma\local\applied;
 /**
  * Items removed from the sources: hidden (the default, learner data kept) or deleted with
  * Moodle's course_delete_module() (`lemma deploy --update --prune`, after lemma exported
- * their learner data). Their fingerprints are forgotten, so adding one back applies it whole.
+ * their learner data). A hidden item's fingerprints become {"removed": "hidden"} (so a later
+ * --prune still knows it as lemma's, and adding it back applies it whole); a deleted one's
+ * are forgotten.
  *
  * @package    local_lemma
  * @copyright  2026 lemma-pkg contributors
@@ -45,7 +47,7 @@ class remove_items extends external_api {
             'items' => new external_multiple_structure(
                 new external_single_structure([
                     'cmid' => new external_value(PARAM_INT, 'Course module id'),
-                    'key' => new external_value(PARAM_RAW, 'Its fingerprint key, forgotten'),
+                    'key' => new external_value(PARAM_RAW, 'Its fingerprint key'),
                 ])
             ),
             'delete' => new external_value(PARAM_BOOL, 'Delete instead of hiding', VALUE_DEFAULT, false),
@@ -89,7 +91,11 @@ class remove_items extends external_api {
                     set_coursemodule_visible($cm->id, 0);
                 }
             }
-            applied::forget($courseid, [$item['key']]);
+            if ($params['delete']) {
+                applied::forget($courseid, [$item['key']]);
+            } else {
+                applied::set($courseid, $item['key'], ['removed' => 'hidden']);
+            }
             $out[] = ['cmid' => (int)$cm->id, 'action' => $action];
         }
         return ['courseid' => $courseid, 'items' => $out];

@@ -100,6 +100,18 @@ class applied {
     }
 
     /**
+     * Replace what is stored for one key.
+     *
+     * @param int $courseid
+     * @param string $key
+     * @param array $fingerprints aspect => fingerprint
+     */
+    public static function set(int $courseid, string $key, array $fingerprints): void {
+        self::forget($courseid, [$key]);
+        self::merge($courseid, [['key' => $key, 'fingerprints' => json_encode((object)$fingerprints)]]);
+    }
+
+    /**
      * Forget keys (an item that was removed, so that adding it back applies everything).
      *
      * @param int $courseid
