@@ -39,6 +39,8 @@ class BuildResult:
     epoch: int
     epoch_source: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: course.yaml's ``category`` (name or idnumber), where deploy puts a new course
+    category: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -126,4 +128,4 @@ def build_course(root: Path, out: Path | None = None, strict: bool = False) -> B
     target = out if out is not None else project / BACKUPS_DIR / safe_filename(course.shortname)
     log.debug("building %s with epoch %d (%s)", target, epoch, origin)
     summary = write_backup(course, target, epoch)
-    return BuildResult(summary, epoch, origin, diags)
+    return BuildResult(summary, epoch, origin, diags, course.category or "")

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("lemma_pkg.cli.preview", "preview_command"),
     "config": ("lemma_pkg.cli.config", "config_group"),
     "doctor": ("lemma_pkg.cli.doctor", "doctor_command"),
+    "deploy": ("lemma_pkg.cli.deploy", "deploy_command"),
     "plugin": ("lemma_pkg.cli.plugin", "plugin_group"),
     "report": ("lemma_pkg.cli.report", "report_group"),
 }
