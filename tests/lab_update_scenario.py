@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lemma_pkg.content.loader import load_course
-from lemma_pkg.content.model import Course, Quiz
+from lemma_pkg.content.model import Course
 from lemma_pkg.mbz import backup_bytes
 from lemma_pkg.moodle.client import MoodleClient
 from lemma_pkg.report import pull_course_data, read_snapshot, write_snapshot
@@ -39,12 +39,6 @@ from tests import update_scenario as sc
 from tests.learners import Learner, review_texts
 
 EPOCH = 1_790_000_000
-
-
-def _questions(course: Course, idnumber: str) -> list[dict[str, Any]]:
-    item = course.item(idnumber)
-    assert isinstance(item, Quiz)
-    return list(item.questions)
 
 
 def _course(root: Path) -> Course:
@@ -112,20 +106,9 @@ def main(argv: list[str]) -> int:
 
     if args.phase == "learn":
         cms = _modules(admin, cid)
-        pages = _instances(admin, cid, "page")
-        quizzes = _instances(admin, cid, "quiz")
-        l1, l2 = learner("learner1"), learner("learner2")
-        for idn in ("00-welcome/welcome", sc.LESSON, "05-multilevel-modelling/overview"):
-            l1.view_page(pages[cms[idn]["cmid"]])
-        l2.view_page(pages[cms[sc.LESSON]["cmid"]])
-        quiz1 = quizzes[cms[sc.QUIZ]["cmid"]]
-        prereq = quizzes[cms["prerequisites"]["cmid"]]
-        state["l1-quiz1"] = l1.attempt(quiz1, _questions(v1, sc.QUIZ), right={1, 2, 3, 4, 5})
-        state["l1-prereq"] = l1.attempt(
-            prereq, _questions(v1, "prerequisites"), right=set(range(1, 11))
-        )
-        state["l2-quiz1"] = l2.attempt(quiz1, _questions(v1, sc.QUIZ), right={3})
-        state["l2-open"] = int(l2.start(quiz1)["id"])
+        ids = {**_instances(admin, cid, "page"), **_instances(admin, cid, "quiz")}
+        instances = {idn: ids[m["cmid"]] for idn, m in cms.items() if m["cmid"] in ids}
+        state.update(sc.learn(learner("learner1"), learner("learner2"), instances, v1))
         statefile.write_text(json.dumps(state, indent=1))
         print(f"attempts: {state}")
         return 0
@@ -180,7 +163,9 @@ def main(argv: list[str]) -> int:
     cms = _modules(admin, cid)
     quizzes = _instances(admin, cid, "quiz")
     if "new" not in state:
-        state["new"] = l1.attempt(quizzes[cms[sc.QUIZ]["cmid"]], _questions(v2, sc.QUIZ), right={3})
+        state["new"] = l1.attempt(
+            quizzes[cms[sc.QUIZ]["cmid"]], sc.questions(v2, sc.QUIZ), right={3}
+        )
         statefile.write_text(json.dumps(state, indent=1))
     new = l1.review(state["new"])
     texts = review_texts(new)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from lemma_pkg.content.loader import load_course
-from lemma_pkg.content.model import Course, Quiz
+from lemma_pkg.content.model import Course
 from lemma_pkg.mbz import backup_bytes
 from lemma_pkg.moodle.client import MoodleClient
 from lemma_pkg.moodle.errors import ServerError
@@ -53,12 +53,6 @@ class Site:
     course: Course
     learners: dict[str, Learner]
     attempts: dict[str, int]
-
-
-def questions(course: Course, idnumber: str) -> list[dict[str, Any]]:
-    item = course.item(idnumber)
-    assert isinstance(item, Quiz)
-    return list(item.questions)
 
 
 def deploy(fake: FakeMoodle, client: MoodleClient, course: Course) -> int:
@@ -97,25 +91,12 @@ def site(fake_moodle: FakeMoodle, tmp_path: Path) -> Iterator[Site]:
             fake.url, fake.issue_token(name, LEARNER_FUNCTIONS), int(user["id"])
         )
     cms = live_ids(fake, courseid)
-    quiz1 = cms[sc.QUIZ]["instance"]
-    prereq = cms["prerequisites"]["instance"]
-    l1, l2 = learners["learner1"], learners["learner2"]
-    for idnumber in ("00-welcome/welcome", sc.LESSON, "05-multilevel-modelling/overview"):
-        fake.state.clock += 60
-        l1.view_page(cms[idnumber]["instance"])
-    fake.state.clock += 60
-    l2.view_page(cms[sc.LESSON]["instance"])
-    attempts = {}
-    fake.state.clock += 300
-    attempts["l1-quiz1"] = l1.attempt(quiz1, questions(course, sc.QUIZ), right={1, 2, 3, 4, 5})
-    fake.state.clock += 300
-    attempts["l1-prereq"] = l1.attempt(
-        prereq, questions(course, "prerequisites"), right=set(range(1, 11))
-    )
-    fake.state.clock += 300
-    attempts["l2-quiz1"] = l2.attempt(quiz1, questions(course, sc.QUIZ), right={3})
-    fake.state.clock += 300
-    attempts["l2-open"] = int(l2.start(quiz1)["id"])  # left in progress
+    instances = {idnumber: cm["instance"] for idnumber, cm in cms.items()}
+
+    def tick() -> None:
+        fake.state.clock = (fake.state.clock or NOW) + 60
+
+    attempts = sc.learn(learners["learner1"], learners["learner2"], instances, course, tick)
     yield Site(fake, client, courseid, course, learners, attempts)
     for learner in learners.values():
         learner.client.close()
@@ -205,7 +186,7 @@ def test_update_keeps_every_learners_data(site: Site, tmp_path: Path) -> None:
     cms = live_ids(site.fake, site.courseid)
     new_course = load_course(root).course
     assert new_course is not None
-    attempt = l1.attempt(cms[sc.QUIZ]["instance"], questions(new_course, sc.QUIZ), right={3})
+    attempt = l1.attempt(cms[sc.QUIZ]["instance"], sc.questions(new_course, sc.QUIZ), right={3})
     new_review = l1.review(attempt)
     assert review_texts(new_review)[3] == sc.NEW_QUESTION_TEXT
     assert [q["mark"] for q in new_review["questions"]][2] == "1.00"

@@ -13,7 +13,13 @@ Shared by ``tests/test_update_scenario.py`` (against the fake Moodle) and
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lemma_pkg.content.model import Course
+    from tests.learners import Learner
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,6 +37,45 @@ NEW_QUESTION_TEXT = (
     "average. On its own, this does not show that reducing class sizes would raise exam scores."
 )
 LESSON_SENTENCE = "This sentence was added by the update scenario."
+
+
+def questions(course: Course, idnumber: str) -> list[dict[str, Any]]:
+    """The built questions of a quiz (Moodle's importer objects)."""
+    item = course.item(idnumber)
+    assert item is not None and hasattr(item, "questions")
+    return list(item.questions)
+
+
+def learn(
+    learner1: Learner,
+    learner2: Learner,
+    instances: dict[str, int],
+    course: Course,
+    tick: Callable[[], None] = lambda: None,
+) -> dict[str, int]:
+    """What the two learners do before the update (``instances``: idnumber -> page or quiz
+    id): learner1 views three pages, passes the Module 1 quiz (5/5) and the prerequisites
+    quiz; learner2 views a page, fails the Module 1 quiz (1/5: only slot 3 right) and leaves
+    a second attempt in progress. ``tick`` is called between actions (the fake's clock).
+    Returns the attempt ids."""
+    for idnumber in ("00-welcome/welcome", LESSON, "05-multilevel-modelling/overview"):
+        tick()
+        learner1.view_page(instances[idnumber])
+    tick()
+    learner2.view_page(instances[LESSON])
+    quiz1, prereq = instances[QUIZ], instances["prerequisites"]
+    attempts = {}
+    tick()
+    attempts["l1-quiz1"] = learner1.attempt(quiz1, questions(course, QUIZ), right={1, 2, 3, 4, 5})
+    tick()
+    attempts["l1-prereq"] = learner1.attempt(
+        prereq, questions(course, "prerequisites"), right=set(range(1, 11))
+    )
+    tick()
+    attempts["l2-quiz1"] = learner2.attempt(quiz1, questions(course, QUIZ), right={3})
+    tick()
+    attempts["l2-open"] = int(learner2.start(quiz1)["id"])
+    return attempts
 
 
 def copy_course(dst: Path) -> Path:
@@ -112,7 +157,9 @@ def edit_course_more(root: Path) -> None:
     csv = modules / "03-multiple-regression" / "data" / "exam-scores.csv"
     _replace(csv, "1,-0.691,1,0.521,1,3\n", "1,-0.690,1,0.521,1,3\n")
     glossary = root / "content_src" / "glossary.yaml"
-    _replace(glossary, "One layer of a hierarchical structure.", "One layer of a multilevel structure.")
+    _replace(
+        glossary, "One layer of a hierarchical structure.", "One layer of a multilevel structure."
+    )
     glossary.write_text(
         glossary.read_text(encoding="utf-8")
         + f"  - term: {NEW_TERM}\n    definition: |\n      How much clustering inflates the "
@@ -144,7 +191,11 @@ def edit_course_more(root: Path) -> None:
     course_yaml = root / "content_src" / "course.yaml"
     _replace(course_yaml, "  - module1-quiz\n", f"  - module1-quiz\n  - {NEW_PAGE}\n")
     module5 = modules / "05-multilevel-modelling" / "module.yaml"
-    _replace(module5, "Choose the version for the software you use;", "Pick the version for your software;")
+    _replace(
+        module5,
+        "Choose the version for the software you use;",
+        "Pick the version for your software;",
+    )
     gift = root / "gift_quizzes" / "module2.gift"
     gift.write_text(
         gift.read_text(encoding="utf-8")

@@ -368,6 +368,17 @@ def deploy(
     result.verify = report
     if report is not None:
         result.warnings += report.warnings
+    if (
+        source.project is not None
+        and done.courseid
+        and "local_lemma_record_applied" in info.functions
+    ):
+        # what `lemma deploy --update` compares with later (lemma_pkg/update)
+        from lemma_pkg.update.run import record_deploy_baseline
+
+        result.warnings += record_deploy_baseline(
+            client, source.project, done.courseid, plan.sha256
+        )
     return result
 
 

@@ -251,7 +251,12 @@ def resolve_category(client: MoodleClient, spec: str) -> Category:
 
 def finished_sha(client: MoodleClient | None, course: Course, log: list[Deployment]) -> str:
     """The sha256 of the archive a course was last restored from: the plugin's record on the
-    site, else the deployment log."""
+    site, else the deployment log; an update in place (``--update``) since counts."""
+    for d in reversed(log):
+        if d.courseid == course.id and d.event == DONE:
+            if d.mode == "update":
+                return d.sha256
+            break
     if client is not None:
         for r in restore_status(client, courseid=course.id):
             if r.state == "finished" and r.sha256:

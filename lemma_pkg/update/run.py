@@ -68,6 +68,25 @@ def find_course(client: MoodleClient, shortname: str) -> int:
     return int(course.id)
 
 
+def record_deploy_baseline(
+    client: MoodleClient, project: Path, courseid: int, sha256: str
+) -> list[str]:
+    """After ``lemma deploy`` restored the build of ``project`` into ``courseid``: record its
+    fingerprints, so that a later ``--update`` compares with what was restored. Returns
+    warnings (an update without a baseline still works, by applying everything again)."""
+    from lemma_pkg.content.loader import load_course
+    from lemma_pkg.update.apply import record_baseline
+
+    course = load_course(project).course
+    if course is None:
+        return ["the sources no longer load: no baseline for a later --update was recorded"]
+    try:
+        record_baseline(client, courseid, course_spec(course), sha256)
+    except LemmaError as exc:
+        return [f"no baseline for a later --update was recorded: {exc.message}"]
+    return []
+
+
 def update_course(
     client: MoodleClient,
     course: Course,
@@ -125,4 +144,11 @@ def update_course(
     return outcome
 
 
-__all__ = ["CourseNotFound", "Exporter", "UpdateOutcome", "find_course", "update_course"]
+__all__ = [
+    "CourseNotFound",
+    "Exporter",
+    "UpdateOutcome",
+    "find_course",
+    "record_deploy_baseline",
+    "update_course",
+]
