@@ -56,8 +56,9 @@ def run_update(
     from lemma_pkg.content.loader import load_course
     from lemma_pkg.deploy.export import save_learner_data
     from lemma_pkg.deploy.pipeline import course_url, git_commit
+    from lemma_pkg.update.apply import UpdateRefused
     from lemma_pkg.update.plan import plan_text
-    from lemma_pkg.update.run import update_course
+    from lemma_pkg.update.run import CourseNotFound, update_course
 
     if not path.is_dir():
         raise UsageError(
@@ -105,9 +106,12 @@ def run_update(
                 export_dir=export_dir or deploylog.path.parent / "learner-data",
                 progress=progress,
             )
+        except (UpdateRefused, UsageError, CourseNotFound):
+            raise  # nothing was sent: nothing to log
         except LemmaError as exc:
-            if not dry_run and not isinstance(exc, UsageError):
-                deploylog.append(record.at(FAILED, outcome=f"update failed: {exc.message}"))
+            if not dry_run:
+                message = " ".join(exc.message.split())
+                deploylog.append(record.at(FAILED, outcome=f"update failed: {message}"))
             raise
     plan = outcome.plan
     if not dry_run:
