@@ -15,8 +15,9 @@ from lxml import etree
 from lemma_pkg.content.loader import load_course
 from lemma_pkg.content.model import Course
 from lemma_pkg.errors import BuildError
+from lemma_pkg.moodle.coursemap import MappedModule
 from lemma_pkg.update.apply import baseline_entries, item_applied, section_sequences
-from lemma_pkg.update.live import LiveCourse, LiveModule, LiveQuiz, LiveSection, LiveSlot
+from lemma_pkg.update.live import LiveCourse, LiveQuiz, LiveSection, LiveSlot
 from lemma_pkg.update.partial import partial_backup
 from lemma_pkg.update.plan import lcs, make_plan, plan_text
 from lemma_pkg.update.spec import CourseSpec, course_spec
@@ -50,7 +51,7 @@ def live_of(spec: CourseSpec, *, recorded: bool = True, attempts: int = 0) -> Li
             cmid += 1
             cmids.append(cmid)
             modules.append(
-                LiveModule(
+                MappedModule(
                     cmid,
                     item.modname,
                     cmid,
@@ -174,7 +175,7 @@ def test_without_a_baseline_site_comparable_aspects_are_compared(v1: Course) -> 
 def test_removed_items(v1: Course, v2: Course) -> None:
     live = live_of(course_spec(v1))
     # an item lemma never applied is not lemma's to hide
-    stranger = LiveModule(999, "forum", 999, "discussion", 1, "Discussion", True, 0)
+    stranger = MappedModule(999, "forum", 999, "discussion", 1, "Discussion", True, 0)
     live = dataclasses.replace(live, modules=(*live.modules, stranger))
     assert [c.idnumber for c in make_plan(course_spec(v2), live).removed] == [sc.LABEL]
     # hidden by an earlier update: only --prune touches it again
@@ -199,7 +200,7 @@ def test_lcs_moves_the_fewest_items() -> None:
 
 def test_section_sequences_keep_unmanaged_modules_where_they_were(v1: Course, v2: Course) -> None:
     live = live_of(course_spec(v1))
-    forum = LiveModule(90, "forum", 90, "", 0, "Announcements", True, 0)
+    forum = MappedModule(90, "forum", 90, "", 0, "Announcements", True, 0)
     s0 = live.sections[0]
     sections = (dataclasses.replace(s0, cmids=(90, *s0.cmids)), *live.sections[1:])
     live = dataclasses.replace(live, modules=(forum, *live.modules), sections=sections)

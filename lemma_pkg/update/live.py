@@ -1,7 +1,7 @@
 """What a course on the site is now, as the companion plugin reports it.
 
-Two reads: ``local_lemma_course_map`` (every module with its idnumber, section, visibility
-and completion mode) and ``local_lemma_update_state`` (sections with their modules in order,
+Two reads: ``local_lemma_course_map`` (:func:`~lemma_pkg.moodle.coursemap.get_course_map`:
+every module with its idnumber, section, visibility and completion mode) and ``local_lemma_update_state`` (sections with their modules in order,
 each quiz's slots and attempt count, the course completion criteria, and the fingerprints
 lemma last applied, see :mod:`lemma_pkg.update.spec`).
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lemma_pkg.moodle.client import MoodleClient
+from lemma_pkg.moodle.coursemap import MappedModule, get_course_map
 from lemma_pkg.moodle.errors import UnexpectedResponseError
 
 COURSE_KEY = "course"
@@ -28,18 +29,6 @@ def section_key(number: int) -> str:
 
 def question_key(quiz: str, question: str) -> str:
     return f"question:{quiz}/{question}"
-
-
-@dataclass(frozen=True)
-class LiveModule:
-    cmid: int
-    modname: str
-    instance: int
-    idnumber: str
-    section: int  # section number
-    name: str
-    visible: bool
-    completion: int  # 0 none, 1 manual, 2 automatic
 
 
 @dataclass(frozen=True)
@@ -78,18 +67,18 @@ class LiveQuiz:
 class LiveCourse:
     courseid: int
     shortname: str
-    modules: tuple[LiveModule, ...]
+    modules: tuple[MappedModule, ...]
     sections: tuple[LiveSection, ...]
     quizzes: dict[int, LiveQuiz]  # by cmid
     criteria: tuple[int, ...]  # cmids
     applied: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def by_idnumber(self, idnumber: str) -> LiveModule | None:
+    def by_idnumber(self, idnumber: str) -> MappedModule | None:
         """The module with ``idnumber`` (the newest when a restore left two)."""
         found = [m for m in self.modules if m.idnumber == idnumber]
         return max(found, key=lambda m: m.cmid) if found else None
 
-    def module(self, cmid: int) -> LiveModule | None:
+    def module(self, cmid: int) -> MappedModule | None:
         for m in self.modules:
             if m.cmid == cmid:
                 return m
@@ -124,24 +113,11 @@ def _fingerprints(text: Any) -> dict[str, str]:
 
 def read_live(client: MoodleClient, courseid: int) -> LiveCourse:
     """The course as it is on the site now."""
-    cmap = client.call("local_lemma_course_map", {"courseid": courseid})
+    cmap = get_course_map(client, courseid)
     state = client.call("local_lemma_update_state", {"courseid": courseid})
-    if not isinstance(cmap, dict) or not isinstance(state, dict):
+    if not isinstance(state, dict):
         raise _bad("course state")
     try:
-        modules = tuple(
-            LiveModule(
-                cmid=int(m["cmid"]),
-                modname=str(m["modname"]),
-                instance=int(m["instance"]),
-                idnumber=str(m.get("idnumber") or ""),
-                section=int(m["sectionnum"]),
-                name=str(m.get("name") or ""),
-                visible=bool(int(m.get("visible", 1))),
-                completion=int(m.get("completion", 0)),
-            )
-            for m in cmap["modules"]
-        )
         sections = tuple(
             LiveSection(
                 id=int(s["id"]),
@@ -179,8 +155,8 @@ def read_live(client: MoodleClient, courseid: int) -> LiveCourse:
         applied = {str(a["key"]): _fingerprints(a["fingerprints"]) for a in state["applied"]}
         return LiveCourse(
             courseid=int(courseid),
-            shortname=str(cmap.get("shortname") or ""),
-            modules=modules,
+            shortname=cmap.shortname,
+            modules=tuple(cmap.modules),
             sections=sections,
             quizzes=quizzes,
             criteria=tuple(int(c) for c in state.get("criteria") or ()),
@@ -193,7 +169,6 @@ def read_live(client: MoodleClient, courseid: int) -> LiveCourse:
 __all__ = [
     "COURSE_KEY",
     "LiveCourse",
-    "LiveModule",
     "LiveQuiz",
     "LiveSection",
     "LiveSlot",

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lemma_pkg.moodle.coursemap import MappedModule
 from lemma_pkg.update.live import (
     LiveCourse,
-    LiveModule,
     item_key,
     question_key,
     section_key,
@@ -51,7 +51,7 @@ class ItemChange:
     modname: str
     kind: Literal["added", "changed", "removed"]
     spec: ItemSpec | None = None
-    live: LiveModule | None = None
+    live: MappedModule | None = None
     aspects: tuple[str, ...] = ()
     unrecorded: bool = False
     questions: tuple[QuestionChange, ...] = ()
@@ -231,7 +231,7 @@ def _same_json(a: str | None, b: str | None) -> bool:
 
 
 def _question_changes(
-    spec: ItemSpec, live: LiveCourse, lm: LiveModule
+    spec: ItemSpec, live: LiveCourse, lm: MappedModule
 ) -> tuple[tuple[QuestionChange, ...], bool, int]:
     quiz = live.quizzes.get(lm.cmid)
     slots = quiz.slots if quiz is not None else ()
@@ -254,7 +254,7 @@ def _question_changes(
     return tuple(out), structure, quiz.attempts if quiz is not None else 0
 
 
-def _item_aspects(spec: ItemSpec, live: LiveCourse, lm: LiveModule) -> tuple[list[str], bool]:
+def _item_aspects(spec: ItemSpec, live: LiveCourse, lm: MappedModule) -> tuple[list[str], bool]:
     rec = live.recorded(item_key(spec.idnumber))
     if rec is not None:
         return [
@@ -286,7 +286,7 @@ def _section_order(spec: CourseSpec, live: LiveCourse) -> tuple[list[Move], bool
     live_section: dict[str, int] = {}
     for m in live.modules:
         if m.idnumber in spec.items:
-            live_section[m.idnumber] = m.section
+            live_section[m.idnumber] = m.sectionnum
     for section in spec.sections:
         wanted = [i for i in section.items if i in live_section]
         ls = live.section(section.number)
@@ -465,7 +465,7 @@ def _item_section(change: ItemChange) -> str:
     if change.spec is not None:
         return f"section {change.spec.section}"
     if change.live is not None:
-        return f"section {change.live.section}"
+        return f"section {change.live.sectionnum}"
     return ""
 
 
