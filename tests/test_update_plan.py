@@ -14,7 +14,6 @@ from lxml import etree
 
 from lemma_pkg.content.loader import load_course
 from lemma_pkg.content.model import Course
-from lemma_pkg.errors import BuildError
 from lemma_pkg.moodle.coursemap import MappedModule
 from lemma_pkg.update.apply import baseline_entries, item_applied, section_sequences
 from lemma_pkg.update.live import LiveCourse, LiveQuiz, LiveSection, LiveSlot
@@ -107,7 +106,9 @@ def test_fingerprints_depend_on_the_sources_only(v1: Course, tmp_path: Path) -> 
     assert quiz.questions[2].line == 24
 
 
-def test_a_question_without_an_idnumber_is_an_error_naming_the_line(tmp_path: Path) -> None:
+def test_a_question_without_an_idnumber_refuses_only_an_update_of_its_quiz(
+    v1: Course, tmp_path: Path
+) -> None:
     root = sc.copy_course(tmp_path / "c")
     gift = root / "gift_quizzes" / "module1.gift"
     gift.write_text(
@@ -115,10 +116,15 @@ def test_a_question_without_an_idnumber_is_an_error_naming_the_line(tmp_path: Pa
     )
     course = load_course(root).course
     assert course is not None
-    with pytest.raises(BuildError) as err:
-        course_spec(course)
-    assert f"{gift}:24:1: question 'Association and causation' has no idnumber" in err.value.message
-    assert "[id:" in (err.value.hint or "")
+    spec = course_spec(course)
+    [problem] = spec.items[sc.QUIZ].problems
+    assert problem.startswith(f"{gift}:24:1: question 'Association and causation' has no idnumber")
+    assert "// [id:" in problem
+    # the quiz's questions are unchanged apart from the idnumber: still its questions change
+    plan = make_plan(spec, live_of(course_spec(v1)))
+    assert plan.refusals == [problem]
+    # when that quiz's questions do not change, nothing is refused
+    assert not make_plan(spec, live_of(spec)).refusals
 
 
 def test_same_sources_plan_nothing(v1: Course) -> None:

@@ -82,6 +82,7 @@ def item_applied(spec: ItemSpec, aspects: Sequence[str] | None = None) -> list[d
         out.extend(
             _applied(question_key(spec.idnumber, q.idnumber), {"question": q.fingerprint})
             for q in spec.questions
+            if q.idnumber
         )
     return out
 

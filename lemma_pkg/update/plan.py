@@ -241,6 +241,8 @@ def _question_changes(
         if q.idnumber not in live_ids:
             out.append(QuestionChange(q.idnumber, q.name, "added"))
             continue
+        if not q.idnumber:
+            continue  # not tracked one by one: the quiz's "questions" aspect covers it
         rec = live.recorded(question_key(spec.idnumber, q.idnumber))
         if rec is None or rec.get("question") != q.fingerprint:
             out.append(QuestionChange(q.idnumber, q.name, "changed"))
@@ -359,6 +361,8 @@ def make_plan(
                     )
                     + questions
                 )
+            if "questions" in aspects and spec_item.problems:
+                plan.refusals.extend(spec_item.problems)
             if structure and attempts:
                 if force_quiz_structure:
                     quiz = live.quizzes[lm.cmid]

@@ -43,6 +43,7 @@ from lemma_pkg.mbz.writer import (
     force_download_links,
     resolve_completion,
     section_summary_html,
+    shows_description,
 )
 
 #: Aspects an item can differ in, in the order the plan lists them.
@@ -127,6 +128,8 @@ class ItemSpec:
     questions: tuple[QuestionSpec, ...]
     entries: tuple[EntrySpec, ...]
     aspects: dict[str, str]
+    #: why the update cannot change this quiz's questions (file:line:column messages)
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,18 +159,18 @@ class CourseSpec:
 # --------------------------------------------------------------------------- questions
 
 
-def quiz_question_specs(quiz: Quiz) -> tuple[QuestionSpec, ...]:
-    """The quiz's questions with the GIFT text of their blocks, in slot order.
-
-    Raises :class:`BuildError` when a question has no idnumber or two share one: the update
-    finds a question on the site by its idnumber.
-    """
+def quiz_question_specs(quiz: Quiz) -> tuple[tuple[QuestionSpec, ...], tuple[str, ...]]:
+    """The quiz's questions with the GIFT text of their blocks, in slot order, and the
+    problems that keep an update from changing them (``file:line:column: message``): a
+    question without an idnumber, or two sharing one (an update finds a question on the site
+    by its idnumber)."""
     doc = parse_file(quiz.gift)
     blocks = [b for b in doc.blocks if b.accepted and b.kind == "question"]
     questions = [q for q in quiz.questions if q.get("qtype") != "category"]
     if len(blocks) != len(questions):  # pragma: no cover - same parser, same file
         raise BuildError(f"{quiz.gift}: the file changed while it was read", "run again")
     out: list[QuestionSpec] = []
+    problems: list[str] = []
     seen: dict[str, int] = {}
     for position, (block, q) in enumerate(zip(blocks, questions, strict=True)):
         line = block.first_line
@@ -175,18 +178,16 @@ def quiz_question_specs(quiz: Quiz) -> tuple[QuestionSpec, ...]:
         name = str(q.get("name") or "")
         where = f"{quiz.gift}:{line}:1"
         if not idnumber:
-            raise BuildError(
-                f"{where}: question {name!r} has no idnumber; an update finds questions on "
-                "the site by idnumber",
-                "add a comment line `// [id:SOMETHING-UNIQUE]` above the question",
+            problems.append(
+                f"{where}: question {name!r} has no idnumber, and an update finds questions "
+                "on the site by idnumber: add a comment line `// [id:SOMETHING-UNIQUE]` above it"
             )
-        if idnumber in seen:
-            raise BuildError(
+        elif idnumber in seen:
+            problems.append(
                 f"{where}: idnumber {idnumber!r} is already used by the question on line "
-                f"{seen[idnumber]}",
-                "give every question of the quiz its own `// [id:...]`",
+                f"{seen[idnumber]}: give every question of the quiz its own `// [id:...]`"
             )
-        seen[idnumber] = line
+        seen.setdefault(idnumber, line)
         maxmark = (
             quiz.maxmarks[position]
             if position < len(quiz.maxmarks)
@@ -203,7 +204,7 @@ def quiz_question_specs(quiz: Quiz) -> tuple[QuestionSpec, ...]:
                 line=line,
             )
         )
-    return tuple(out)
+    return tuple(out), tuple(problems)
 
 
 # --------------------------------------------------------------------------- items
@@ -225,6 +226,7 @@ def _item_spec(writer: BackupWriter, act: Activity) -> ItemSpec:
     settings: dict[str, Any] = {}
     feedback: tuple[FeedbackSpec, ...] = ()
     questions: tuple[QuestionSpec, ...] = ()
+    problems: tuple[str, ...] = ()
     entries: tuple[EntrySpec, ...] = ()
     intro = item.intro_html
     if isinstance(item, Page):
@@ -253,12 +255,12 @@ def _item_spec(writer: BackupWriter, act: Activity) -> ItemSpec:
             "shuffleanswers": 1 if item.shuffle_answers else 0,
         }
         feedback = tuple(
-            FeedbackSpec(text, low, high) for _, text, low, high in writer._feedback_bands(item)
+            FeedbackSpec(text, low, high) for _, text, low, high in writer.feedback_bands(item)
         )
-        questions = quiz_question_specs(item)
+        questions, problems = quiz_question_specs(item)
     files = _files(act)
     completion = resolve_completion(item)
-    showdescription = isinstance(item, DataFile | Url) and bool(item.intro_html.strip())
+    showdescription = shows_description(item)
     aspects = {
         "name": fingerprint(item.title),
         "text": fingerprint([intro, content, externalurl, showdescription]),
@@ -294,6 +296,7 @@ def _item_spec(writer: BackupWriter, act: Activity) -> ItemSpec:
         questions=questions,
         entries=entries,
         aspects=aspects,
+        problems=problems,
     )
 
 
