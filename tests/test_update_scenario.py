@@ -26,7 +26,7 @@ from lemma_pkg.moodle.client import MoodleClient
 from lemma_pkg.moodle.errors import ServerError
 from lemma_pkg.moodle.retry import RetryPolicy
 from lemma_pkg.report import CourseData, pull_course_data
-from lemma_pkg.update.apply import UpdateRefused, apply_plan, record_baseline
+from lemma_pkg.update.apply import UpdateRefused, apply_plan, baseline_entries, record_baseline
 from lemma_pkg.update.live import read_live
 from lemma_pkg.update.plan import Plan, make_plan
 from lemma_pkg.update.spec import course_spec
@@ -146,6 +146,22 @@ def edited(tmp_path: Path) -> Path:
 
 
 def test_a_second_run_with_the_same_sources_changes_nothing(site: Site, tmp_path: Path) -> None:
+    _, plan = plan_for(site, tmp_path / "v1")
+    assert plan.empty, plan.to_dict()
+
+
+def test_a_big_baseline_goes_in_several_requests(site: Site, tmp_path: Path) -> None:
+    small = MoodleClient(site.fake.url, site.client.token, allow_insecure_http=True, max_fields=80)
+    data = backup_bytes(site.course, EPOCH)
+    site.fake.requests.clear()
+    record_baseline(
+        small, site.courseid, course_spec(site.course), hashlib.sha256(data).hexdigest()
+    )
+    calls = [r for r in site.fake.requests if r.wsfunction == "local_lemma_record_applied"]
+    assert len(calls) >= 2
+    # only the first batch replaced what was stored: every entry is there
+    stored = site.fake.state.lemma_applied[site.courseid]
+    assert len(stored) == len(baseline_entries(course_spec(site.course), "x"))
     _, plan = plan_for(site, tmp_path / "v1")
     assert plan.empty, plan.to_dict()
 

@@ -101,16 +101,17 @@ def baseline_entries(spec: CourseSpec, archive_sha256: str) -> list[dict[str, st
 def record_baseline(
     client: MoodleClient, courseid: int, spec: CourseSpec, archive_sha256: str
 ) -> None:
-    """Record that the course is the build ``spec`` (call right after restoring it)."""
-    client.call(
-        "local_lemma_record_applied",
-        {
-            "courseid": courseid,
-            "applied": baseline_entries(spec, archive_sha256),
-            "replace": True,
-        },
-        idempotent=True,
-    )
+    """Record that the course is the build ``spec`` (call right after restoring it). A big
+    course goes in several requests (PHP's ``max_input_vars``); the first replaces what was
+    stored."""
+    entries = baseline_entries(spec, archive_sha256)
+    extra = {"courseid": courseid, "replace": True}
+    for n, chunk in enumerate(client.batches("applied", entries, extra)):
+        client.call(
+            "local_lemma_record_applied",
+            {"courseid": courseid, "applied": list(chunk), "replace": n == 0},
+            idempotent=True,
+        )
 
 
 def _completion(spec: ItemSpec) -> dict[str, int]:

@@ -166,6 +166,16 @@ def read_live(client: MoodleClient, courseid: int) -> LiveCourse:
         raise _bad(f"course state ({exc})") from exc
 
 
+def recorded_archive(client: MoodleClient, courseid: int) -> str | None:
+    """The sha256 of the archive lemma last deployed or updated course ``courseid`` to, as
+    the plugin recorded it (None: no record)."""
+    state = client.call("local_lemma_update_state", {"courseid": courseid})
+    for row in (state or {}).get("applied", []) if isinstance(state, dict) else []:
+        if row.get("key") == COURSE_KEY:
+            return _fingerprints(row.get("fingerprints")).get("archive") or None
+    return None
+
+
 __all__ = [
     "COURSE_KEY",
     "LiveCourse",
@@ -175,5 +185,6 @@ __all__ = [
     "item_key",
     "question_key",
     "read_live",
+    "recorded_archive",
     "section_key",
 ]

@@ -9,6 +9,7 @@ before (as recorded on the site) and after, for the deployment log.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,21 +70,34 @@ def find_course(client: MoodleClient, shortname: str) -> int:
 
 
 def record_deploy_baseline(
-    client: MoodleClient, project: Path, courseid: int, sha256: str
+    client: MoodleClient, project: Path | None, courseid: int, sha256: str
 ) -> list[str]:
-    """After ``lemma deploy`` restored the build of ``project`` into ``courseid``: record its
-    fingerprints, so that a later ``--update`` compares with what was restored. Returns
-    warnings (an update without a baseline still works, by applying everything again)."""
+    """After ``lemma deploy`` restored a build into ``courseid``: record its fingerprints
+    (from the sources in ``project``), so that a later ``--update`` compares with what was
+    restored. Deployed from a bare .mbz (``project`` None), only the archive's hash is
+    recorded and earlier fingerprints are dropped. Returns warnings: an update without a
+    baseline still works, by applying everything again."""
     from lemma_pkg.content.loader import load_course
     from lemma_pkg.update.apply import record_baseline
 
-    course = load_course(project).course
-    if course is None:
-        return ["the sources no longer load: no baseline for a later --update was recorded"]
+    course = load_course(project).course if project is not None else None
     try:
-        record_baseline(client, courseid, course_spec(course), sha256)
+        if course is not None:
+            record_baseline(client, courseid, course_spec(course), sha256)
+            return []
+        client.call(
+            "local_lemma_record_applied",
+            {
+                "courseid": courseid,
+                "applied": [{"key": COURSE_KEY, "fingerprints": json.dumps({"archive": sha256})}],
+                "replace": True,
+            },
+            idempotent=True,
+        )
     except LemmaError as exc:
         return [f"no baseline for a later --update was recorded: {exc.message}"]
+    if project is not None:
+        return ["the sources no longer load: no baseline for a later --update was recorded"]
     return []
 
 
