@@ -125,6 +125,14 @@ def test_a_question_without_an_idnumber_refuses_only_an_update_of_its_quiz(
     assert plan.refusals == [problem]
     # when that quiz's questions do not change, nothing is refused
     assert not make_plan(spec, live_of(spec)).refusals
+    # a change of the question without idnumber is still seen (and refused)
+    gift.write_text(
+        gift.read_text(encoding="utf-8").replace("This shows that", "This proves that"),
+        encoding="utf-8",
+    )
+    changed = load_course(root).course
+    assert changed is not None
+    assert make_plan(course_spec(changed), live_of(spec)).refusals
 
 
 def test_same_sources_plan_nothing(v1: Course) -> None:

@@ -350,8 +350,6 @@ def make_plan(
             questions, structure, attempts = _question_changes(spec_item, live, lm)
             if (questions or structure) and "questions" not in aspects:
                 aspects.append("questions")
-            if "questions" in aspects and not questions and not structure and not unrecorded:
-                aspects.remove("questions")  # recorded per question already (a resumed run)
             if unrecorded:
                 questions = (
                     tuple(
