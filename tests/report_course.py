@@ -53,6 +53,7 @@ def seed_course(
         ]
         st.seq.start("user", FIRST_USERID)
         st.seq.start("quiz_attempts", FIRST_ATTEMPTID)
+        st.seq.start("question_usages", FIRST_ATTEMPTID + 40_000)
         seed.seed_cohort(st, cid, n, seed=seed_value, start=NOW - 100 * 86400, days=90)
     core = fake.issue_token("admin", list(FUNCTIONS))
     bulk = fake.issue_lemma_token("admin")

@@ -209,6 +209,7 @@ def test_replace_saves_the_learner_data_then_keeps_enrolments(env: Env) -> None:
     assert result.plan.action == "replace" and result.courseid == v1.courseid
     assert result.export is not None and result.export.is_file()
     assert result.export.stat().st_mode & 0o777 == 0o600
+    assert (env.tmp / "learner-data" / ".gitignore").read_text().endswith("*\n")
     saved = read_snapshot(result.export)
     assert {lr.userid for lr in saved.learners} == set(enrolled)
     assert len(saved.attempts) == len(attempts)

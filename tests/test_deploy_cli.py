@@ -221,3 +221,22 @@ def test_kill_9_while_the_restore_runs_then_rerun(
     assert [c["shortname"] for c in fake.state.courses.values()].count("course-v1") == 1
     assert len(fake.state.lemma_restores) == 1
     assert log.current()[-1].event == "done"
+
+
+def test_precheck_asks_moodle_and_changes_nothing(
+    site: tuple[FakeMoodle, str], course: Path
+) -> None:
+    fake, token = site
+    fake.state.restore_precheck_warnings = ["The backup was made with a newer Moodle"]
+    before = set(fake.state.courses)
+    res = lemma(fake, token, "--precheck", str(course))
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines() == [
+        "warning  The backup was made with a newer Moodle",
+        "precheck: ok (0 errors, 1 warnings); nothing was restored",
+    ]
+    assert set(fake.state.courses) == before and not fake.state.lemma_restores
+    assert not (course / "deployments.jsonl").exists()
+    calls = [r.wsfunction for r in fake.requests if r.wsfunction == "local_lemma_restore_course"]
+    assert calls == ["local_lemma_restore_course"]
+    assert fake.requests[-1].fields and ("precheckonly", "1") in fake.requests[-1].fields

@@ -192,11 +192,22 @@ def test_failed_or_killed_restore_deletes_the_new_course(
     assert out["courseid"] not in fake_moodle.state.courses
     # the shortname is free again; this time the cron process dies mid-restore
     again = restore(fake_moodle, token, itemid, requestid=uuid.uuid4().hex)
+    running = restore(
+        fake_moodle, token, itemid, requestid=uuid.uuid4().hex, shortname="T2", idnumber=""
+    )
+    busy = fake_moodle.call(token, "local_lemma_restore_cleanup", restoreid=running["restoreid"])
+    assert busy["errorcode"] == "errorrestorerunning"
     kill_restore(fake_moodle.state, again["restoreid"])
     st = fake_moodle.call(token, "local_lemma_restore_status", restoreid=again["restoreid"])
     assert st["restores"][0]["state"] == "failed"
-    assert st["restores"][0]["message"].startswith("The restore was interrupted")
+    assert st["restores"][0]["message"].startswith("The cron process that ran this restore")
+    # nothing reruns the task: the hidden half-restored course is there until cleaned up
+    assert fake_moodle.state.courses[again["courseid"]]["visible"] == 0
+    out = fake_moodle.call(token, "local_lemma_restore_cleanup", restoreid=again["restoreid"])
+    assert out["state"] == "failed" and "deleted again" in out["message"]
     assert again["courseid"] not in fake_moodle.state.courses
+    gone = fake_moodle.call(token, "local_lemma_restore_cleanup", restoreid="nope")
+    assert gone["errorcode"] == "invalidrecord"
 
 
 def test_replace_keeps_enrolments_and_groups(fake_moodle: FakeMoodle, mbz: bytes) -> None:

@@ -153,6 +153,8 @@ def test_incremental_pull_merges_new_rows_into_the_cache(
     assert to_jsonable(second)["attempts"] == to_jsonable(full)["attempts"]
     assert to_jsonable(second)["completions"] == to_jsonable(full)["completions"]
     assert cache.load() == second
+    for folder in (cache.dir, cache.dir.parent, cache.dir.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     if path == "core":
         assert incremental_calls < first.pull.calls / 4
 

@@ -27,6 +27,12 @@ def _log_path(path: Path, given: Path | None) -> Path:
 @site_options
 @click.option("--dry-run", is_flag=True, help="Print the plan and the checks; send no write.")
 @click.option(
+    "--precheck",
+    is_flag=True,
+    help="Upload the backup and print Moodle's restore precheck (errors, warnings); no "
+    "course is created or changed.",
+)
+@click.option(
     "--category",
     metavar="C",
     default=None,
@@ -136,6 +142,7 @@ def deploy_command(
     ctx: click.Context,
     site: SiteOptions,
     dry_run: bool,
+    precheck: bool,
     category: str | None,
     replace: str | None,
     yes: bool,
@@ -169,6 +176,7 @@ def deploy_command(
     \b
     Examples:
       lemma deploy --dry-run .
+      lemma deploy --precheck .
       lemma deploy --hide-previous .
       lemma deploy --replace LEMMA-v2 --yes .
       lemma deploy --status
@@ -207,7 +215,9 @@ def deploy_command(
         raise UsageError("--course, --prune and --force-quiz-structure go with --update")
     if replace and via == "cli":
         raise UsageError("--replace works only --via ws (the companion plugin)")
-    if replace and not (yes or dry_run):
+    if precheck and (dry_run or via == "cli"):
+        raise UsageError("--precheck goes with neither --dry-run nor --via cli")
+    if replace and not (yes or dry_run or precheck):
         raise UsageError(
             f"--replace {replace} deletes the course's grades, activity completion and quiz "
             "attempts (Moodle recreates every activity); lemma saves them to disk first",
@@ -245,6 +255,7 @@ def deploy_command(
                 options,
                 deploylog,
                 dry_run=dry_run,
+                precheck_only=precheck,
                 progress=progress,
                 polling=Polling(timeout=timeout),
                 exporter=save_learner_data,
@@ -295,8 +306,23 @@ def _report(ctx: click.Context, result: object, fmt: str) -> None:
             if c.fix and c.status.value != "ok":
                 click.echo(f"      fix: {c.fix}")
         log.info("dry run: nothing was sent to the site")
+    elif result.precheck is not None:
+        for e in result.precheck.errors:
+            click.echo(f"error    {e}")
+        for w in result.precheck.warnings:
+            click.echo(f"warning  {w}")
+        click.echo(
+            "precheck: "
+            + ("refused" if result.precheck.errors else "ok")
+            + f" ({len(result.precheck.errors)} errors, {len(result.precheck.warnings)} "
+            "warnings); nothing was restored"
+        )
     elif result.url:
         click.echo(result.url)
+    if result.precheck is not None:
+        if result.precheck.errors:
+            ctx.exit(EXIT_REMOTE)
+        return
     if fmt == "text" and not result.dry_run:
         if plan.action == "unchanged":
             log.info(

@@ -16,21 +16,19 @@ import os
 import re
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 from lemma_pkg.deploy.deploylog import (
     ABANDONED,
     DONE,
     FAILED,
-    PLANNED,
     RESTORING,
     DeployLog,
     Deployment,
 )
 from lemma_pkg.deploy.manifest import BackupManifest, read_manifest
-from lemma_pkg.deploy.pipeline import DeployResult, DeploySource, course_url
-from lemma_pkg.deploy.plan import DeployCheckError, DeployOptions, DeployPlan, make_plan
+from lemma_pkg.deploy.pipeline import DeployResult, DeploySource, course_url, planned
+from lemma_pkg.deploy.plan import DeployOptions, DeployPlan, make_plan
 from lemma_pkg.deploy.steps import DeployError, VerifyReport, hide_course, verify
 from lemma_pkg.errors import UsageError
 from lemma_pkg.moodle.client import MoodleClient
@@ -149,32 +147,9 @@ def deploy_via_cli(
         if plan.action == "unchanged" and plan.courseid:
             result.courseid, result.url = plan.courseid, course_url(site, plan.courseid)
         return result
-    if plan.failed_checks:
-        raise DeployCheckError(
-            "the site is not ready for this deploy: "
-            + "; ".join(f"{c.name}: {c.summary}" for c in plan.failed_checks),
-            " / ".join(c.fix for c in plan.failed_checks if c.fix) or None,
-        )
+    plan.require_ready()
     assert plan.category is not None
-    d = deploylog.append(
-        Deployment(
-            deploy=uuid.uuid4().hex,
-            event=PLANNED,
-            time="",
-            site=site,
-            course=plan.course,
-            mode="cli",
-            shortname=plan.shortname,
-            idnumber=plan.idnumber,
-            fullname=plan.fullname,
-            version=plan.version,
-            sha256=plan.sha256,
-            source_commit=plan.source_commit,
-            categoryid=plan.category.id,
-            previous_courseid=plan.previous.id if plan.previous else None,
-            hide_previous=plan.hide_previous,
-        ).at(PLANNED)
-    )
+    d = deploylog.append(planned(plan, "cli"))
     began = time.monotonic()
     try:
         courseid = run_restore_script(moodle_dir, source.mbz, plan.category.id, timeout)

@@ -30,7 +30,12 @@ def save_learner_data(client: MoodleClient, courseid: int, out_dir: Path) -> Pat
     per export, named by course and time); return the snapshot file. Raises on any failure,
     and reads the file back before returning, so a replace never starts without it."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = Path(out_dir) / f"course-{courseid}-{stamp}"
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ignore = out_dir / ".gitignore"
+    if not ignore.exists():  # personal data: never committed by a `git add .`
+        ignore.write_text("# lemma: learner data (personal data), never commit it\n*\n")
+    folder = out_dir / f"course-{courseid}-{stamp}"
     data = pull_course_data(client, courseid, learner_roles=COURSE_ROLES)
     path = write_snapshot(data, folder)
     again = read_snapshot(path)

@@ -30,7 +30,7 @@ from lemma_pkg.deploy.deploylog import (
     Deployment,
 )
 from lemma_pkg.deploy.manifest import BackupManifest, read_manifest
-from lemma_pkg.deploy.plan import DeployCheckError, DeployOptions, DeployPlan, make_plan
+from lemma_pkg.deploy.plan import DeployOptions, DeployPlan, make_plan
 from lemma_pkg.deploy.steps import (
     DeployError,
     Polling,
@@ -46,7 +46,8 @@ from lemma_pkg.deploy.steps import (
     wait_for_restore,
 )
 from lemma_pkg.moodle.client import MoodleClient
-from lemma_pkg.moodle.restore import restore_status
+from lemma_pkg.moodle.errors import MoodleError
+from lemma_pkg.moodle.restore import RestoreStart, cleanup_restore, restore_status
 from lemma_pkg.moodle.site import SiteInfo, get_site_info
 
 log = logging.getLogger("lemma.deploy")
@@ -84,6 +85,7 @@ class DeployResult:
     warnings: list[str] = field(default_factory=list)
     resumed: list[Deployment] = field(default_factory=list)  # interrupted ones dealt with
     timings: dict[str, float] = field(default_factory=dict)
+    precheck: RestoreStart | None = None  # --precheck: Moodle's answer
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +103,11 @@ class DeployResult:
                 for d in self.resumed
             ],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "precheck": (
+                {"errors": self.precheck.errors, "warnings": self.precheck.warnings}
+                if self.precheck
+                else None
+            ),
         }
 
 
@@ -126,6 +133,28 @@ def git_commit(project: Path) -> str | None:
         return None
     dirty = git("status", "--porcelain", "--", "content_src", "gift_quizzes")
     return head + ("+dirty" if dirty else "")
+
+
+def planned(plan: DeployPlan, mode: str) -> Deployment:
+    """The first log record of a new deployment of ``plan``."""
+    return Deployment(
+        deploy=uuid.uuid4().hex,
+        event=PLANNED,
+        time="",
+        site=plan.site,
+        course=plan.course,
+        mode=mode,
+        shortname=plan.shortname,
+        idnumber=plan.idnumber,
+        fullname=plan.fullname,
+        version=plan.version,
+        sha256=plan.sha256,
+        source_commit=plan.source_commit,
+        categoryid=plan.category.id if plan.category else 0,
+        courseid=plan.courseid if plan.action == "replace" else None,
+        previous_courseid=plan.previous.id if plan.previous else None,
+        hide_previous=plan.hide_previous,
+    ).at(PLANNED)
 
 
 def course_url(site: str, courseid: int) -> str:
@@ -155,8 +184,16 @@ def complete(
     try:
         status = wait_for_restore(client, d.restoreid, progress, polling)
     except RestoreFailed as exc:
-        deploylog.append(d.at(FAILED, outcome=exc.message))
-        raise
+        # a restore whose cron process died is never run again by Moodle: give it up here,
+        # so that its half-restored new course does not stay behind
+        try:
+            outcome = cleanup_restore(client, d.restoreid).message or exc.reason
+        except MoodleError as cexc:
+            outcome = f"{exc.reason} (not cleaned up: {cexc.message})"
+        deploylog.append(d.at(FAILED, outcome=outcome))
+        raise RestoreFailed(
+            f"the restore failed on the site: {outcome}", exc.hint, reason=outcome
+        ) from exc
     except KeyboardInterrupt:
         log.warning(
             "stopped waiting: the restore goes on in Moodle's cron; run the same command "
@@ -218,7 +255,7 @@ def finish_interrupted(
     restored new course). Returns their final records."""
     out: list[Deployment] = []
     for d in deploylog.of_course(site, course):
-        if d.final:
+        if d.final or d.mode == "cli":  # --via cli deploys are cleaned up by that path
             continue
         found = restore_status(client, requestid=d.deploy)
         if not found:
@@ -262,6 +299,7 @@ def deploy(
     deploylog: DeployLog,
     *,
     dry_run: bool = False,
+    precheck_only: bool = False,
     progress: Progress | None = None,
     polling: Polling | None = None,
     exporter: LearnerDataExporter | None = None,
@@ -269,9 +307,12 @@ def deploy(
     checkpoint: Checkpoint | None = None,
     timings: dict[str, float] | None = None,
 ) -> DeployResult:
-    """Deploy ``source`` to the client's site (see the module docstring)."""
+    """Deploy ``source`` to the client's site (see the module docstring). ``precheck_only``:
+    plan, upload and ask Moodle's restore precheck (:attr:`DeployResult.precheck`), nothing
+    more: no course, no log entry."""
     cp = checkpoint or (lambda name: None)
     t = timings if timings is not None else {}
+    began = time.monotonic()
     manifest = read_manifest(source.mbz)
     info = get_site_info(client)
     site = client.url
@@ -298,6 +339,7 @@ def deploy(
         source_commit=source.source_commit,
         default_category=source.default_category,
     )
+    t["plan"] = time.monotonic() - began
     result = DeployResult(plan, dry_run=dry_run, resumed=resumed, timings=t)
     pending = [d for d in history if not d.final]
     if dry_run:
@@ -306,38 +348,18 @@ def deploy(
             for d in pending
         ]
         return result
-    if plan.failed_checks:
-        raise DeployCheckError(
-            "the site is not ready for this deploy: "
-            + "; ".join(f"{c.name}: {c.summary}" for c in plan.failed_checks),
-            " / ".join(c.fix for c in plan.failed_checks if c.fix) or None,
-        )
+    plan.require_ready()
     if plan.action == "unchanged":
         result.courseid = plan.courseid
         result.url = course_url(site, plan.courseid) if plan.courseid else None
         return result
+    if precheck_only:
+        draft = upload_backup(client, source.mbz, progress)
+        result.precheck = start(client, plan, uuid.uuid4().hex, draft, precheck_only=True)
+        return result
     if plan.action == "replace" and exporter is None:
         raise DeployError("no learner-data export is set up; the replace did not start")
-    d = deploylog.append(
-        Deployment(
-            deploy=uuid.uuid4().hex,
-            event=PLANNED,
-            time="",
-            site=site,
-            course=plan.course,
-            mode="replace" if plan.action == "replace" else "new",
-            shortname=plan.shortname,
-            idnumber=plan.idnumber,
-            fullname=plan.fullname,
-            version=plan.version,
-            sha256=plan.sha256,
-            source_commit=plan.source_commit,
-            categoryid=plan.category.id if plan.category else 0,
-            courseid=plan.courseid,
-            previous_courseid=plan.previous.id if plan.previous else None,
-            hide_previous=plan.hide_previous,
-        ).at(PLANNED)
-    )
+    d = deploylog.append(planned(plan, "replace" if plan.action == "replace" else "new"))
     cp("planned")
     result.warnings += register_unknown_filetypes(client, plan)
     if plan.action == "replace":
@@ -358,11 +380,13 @@ def deploy(
     draft = upload_backup(client, source.mbz, progress)
     t["upload"] = time.monotonic() - began
     cp("uploaded")
+    began = time.monotonic()
     try:
         started = start(client, plan, d.deploy, draft)
     except RestoreRefused as exc:
         deploylog.append(d.at(FAILED, outcome=exc.message))
         raise
+    t["start"] = time.monotonic() - began
     d = deploylog.append(d.at(RESTORING, restoreid=started.restoreid, courseid=started.courseid))
     cp("restore-started")
     done, report = complete(

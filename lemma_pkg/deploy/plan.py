@@ -77,6 +77,16 @@ class DeployPlan:
     def failed_checks(self) -> list[Check]:
         return [c for c in self.checks if c.status is Status.FAIL and c.required]
 
+    def require_ready(self) -> None:
+        """Raise :class:`DeployCheckError` when a required site check failed."""
+        failed = self.failed_checks
+        if failed:
+            raise DeployCheckError(
+                "the site is not ready for this deploy: "
+                + "; ".join(f"{c.name}: {c.summary}" for c in failed),
+                " / ".join(c.fix for c in failed if c.fix) or None,
+            )
+
     def describe(self) -> list[str]:
         """The plan in words, one line each."""
         where = (
@@ -158,18 +168,7 @@ def deploy_checks(
         ]
         if "local_lemma_course_map" not in info.functions:
             needed.append("core_course_get_course_module")
-        missing = [f for f in needed if f not in info.functions]
-        checks.append(
-            Check(
-                "functions",
-                Status.FAIL,
-                f"not in the token's service: {', '.join(missing)}",
-                f"add them in {SERVICES_PATH} (lemma names and checks the course with them)",
-            )
-            if missing
-            else Check("functions", Status.OK, "every function deploy calls is in the service")
-        )
-        return checks
+        return [*checks, _functions_check(info, needed, "lemma names and checks the course")]
     checks = [check_version(info), *check_upload(info, manifest.size, manifest.path.name)]
     missing_plugin = [f for f in PLUGIN_FUNCTIONS if f not in info.functions]
     if missing_plugin:
@@ -187,17 +186,7 @@ def deploy_checks(
         version = info.functions.get(PLUGIN_FUNCTIONS[0], "")
         checks.append(Check("companion plugin", Status.OK, f"local_lemma {version}"))
     needed = list(CORE_FUNCTIONS) + (["core_course_update_courses"] if hide_previous else [])
-    missing = [f for f in needed if f not in info.functions]
-    checks.append(
-        Check(
-            "functions",
-            Status.FAIL,
-            f"not in the token's service: {', '.join(missing)}",
-            f"add them in {SERVICES_PATH}, or use a token for the plugin's service 'lemma'",
-        )
-        if missing
-        else Check("functions", Status.OK, "every function deploy calls is in the service")
-    )
+    checks.append(_functions_check(info, needed, "or use a token for the plugin's service 'lemma'"))
     if manifest.unknown_extensions and "local_lemma_register_filetypes" not in info.functions:
         checks.append(
             Check(
@@ -223,6 +212,18 @@ def deploy_checks(
             )
         )
     return checks
+
+
+def _functions_check(info: SiteInfo, needed: list[str], why: str) -> Check:
+    missing = [f for f in needed if f not in info.functions]
+    if not missing:
+        return Check("functions", Status.OK, "every function deploy calls is in the service")
+    return Check(
+        "functions",
+        Status.FAIL,
+        f"not in the token's service: {', '.join(missing)}",
+        f"add them in {SERVICES_PATH} ({why})",
+    )
 
 
 def resolve_category(client: MoodleClient, spec: str) -> Category:

@@ -90,7 +90,9 @@ def format_status(rows: list[StatusRow]) -> str:
         d = row.deployment
         where = f"course {d.courseid}" if d.courseid else "no course"
         sha = d.sha256[:12]
-        commit = (d.source_commit or "-")[:12]
+        commit = (d.source_commit or "-")[:12] + (
+            "+dirty" if (d.source_commit or "").endswith("+dirty") else ""
+        )
         site = row.state + (f": {row.detail}" if row.detail else "")
         lines.append(
             f"{d.time}  {d.shortname:<14} {d.mode:<7} {where:<11} sha256 {sha}  commit {commit}"

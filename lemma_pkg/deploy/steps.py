@@ -47,6 +47,10 @@ class RestoreRefused(DeployError):
 class RestoreFailed(DeployError):
     """The restore ran and failed (a new course is deleted again by the plugin)."""
 
+    def __init__(self, message: str, hint: str | None = None, *, reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.reason = reason  # the site's own words
+
 
 class RestoreStillRunning(DeployError):
     """lemma stopped waiting; the restore goes on and the next run picks it up."""
@@ -111,38 +115,36 @@ def upload_backup(client: MoodleClient, path: Path, progress: Progress | None = 
 
 
 def start(
-    client: MoodleClient, plan: DeployPlan, requestid: str, draft: Draft, *, visible: bool = True
+    client: MoodleClient,
+    plan: DeployPlan,
+    requestid: str,
+    draft: Draft,
+    *,
+    visible: bool = True,
+    precheck_only: bool = False,
 ) -> RestoreStart:
-    """Ask the plugin for the restore (precheck now, restore in Moodle's cron)."""
+    """Ask the plugin for the restore (precheck now, restore in Moodle's cron); with
+    ``precheck_only``, only Moodle's precheck (nothing changes on the site)."""
+    common: dict[str, Any] = {
+        "requestid": requestid,
+        "draftitemid": draft.itemid,
+        "filename": draft.filename,
+        "fullname": plan.fullname,
+        "shortname": plan.shortname,
+        "idnumber": plan.idnumber,
+        "sha256": plan.sha256,
+        "precheckonly": precheck_only,
+    }
     if plan.action == "replace":
         assert plan.courseid is not None
-        started = start_restore(
-            client,
-            requestid=requestid,
-            draftitemid=draft.itemid,
-            filename=draft.filename,
-            target="replace",
-            fullname=plan.fullname,
-            shortname=plan.shortname,
-            courseid=plan.courseid,
-            idnumber=plan.idnumber,
-            sha256=plan.sha256,
-        )
+        started = start_restore(client, target="replace", courseid=plan.courseid, **common)
     else:
         assert plan.category is not None
         started = start_restore(
-            client,
-            requestid=requestid,
-            draftitemid=draft.itemid,
-            filename=draft.filename,
-            target="new",
-            fullname=plan.fullname,
-            shortname=plan.shortname,
-            categoryid=plan.category.id,
-            idnumber=plan.idnumber,
-            visible=visible,
-            sha256=plan.sha256,
+            client, target="new", categoryid=plan.category.id, visible=visible, **common
         )
+    if precheck_only:
+        return started
     for w in started.warnings:
         log.warning("restore precheck: %s", w)
     if started.errors:
@@ -216,6 +218,7 @@ def wait_for_restore(
                 f"the restore failed on the site: {status.message or 'no reason given'}",
                 "see the restore log warnings above and the site's cron log; run the same "
                 "command again to retry",
+                reason=status.message,
             )
         waited = time.monotonic() - began
         if status.state == "queued" and waited > p.cron_warning and not warned:

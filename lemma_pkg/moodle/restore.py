@@ -149,6 +149,14 @@ def restore_status(
     return [_status(d) for d in (data or {}).get("restores") or []]
 
 
+def cleanup_restore(client: MoodleClient, restoreid: str) -> RestoreStatus:
+    """``local_lemma_restore_cleanup``: give up a restore whose cron process died or whose task
+    is gone (the plugin deletes the new course it was restoring into). A finished restore is
+    left alone; a live one is refused (``errorrestorerunning``). Safe to resend."""
+    data = client.call("local_lemma_restore_cleanup", {"restoreid": restoreid}, idempotent=True)
+    return _status(data)
+
+
 @dataclass(frozen=True)
 class FileType:
     extension: str

@@ -18,7 +18,8 @@ from typing import Any
 from lemma_pkg.errors import UsageError
 from lemma_pkg.report.model import CourseData
 from lemma_pkg.report.outputs import Written
-from lemma_pkg.report.tables import ALL, ExportOptions, Table, build_tables, counts_by_period
+from lemma_pkg.report.shareable import counts_by_period
+from lemma_pkg.report.tables import ALL, ExportOptions, Table, build_tables
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}

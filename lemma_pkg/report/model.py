@@ -186,6 +186,8 @@ class GradeRow:
 
 @dataclass(frozen=True)
 class CourseCompletionRow:
+    """A learner who completed the course (learners who did not have no row)."""
+
     userid: int
     completed: bool
     #: course_completions.timecompleted (None: not completed, or unknown on the core path,

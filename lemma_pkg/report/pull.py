@@ -214,6 +214,20 @@ def pull_course_data(
     return data
 
 
+def _pending(path: PullPath, since: int | None, notes: Sequence[str] = ()) -> PullInfo:
+    """What a path knows of its pull; :func:`pull_course_data` completes it."""
+    return PullInfo(
+        path=path,
+        pulled_at=0,
+        since=since,
+        functions=(),
+        calls=0,
+        lemma_version=__version__,
+        question_marks=True,
+        notes=tuple(notes),
+    )
+
+
 # --------------------------------------------------------------------------- core path
 
 
@@ -464,11 +478,12 @@ def _pull_core(
         if criteria:
             try:
                 cc = get_course_completion_status(client, courseid, uid)
-                cc_row = CourseCompletionRow(
-                    userid=uid,
-                    completed=bool(cc.get("completed")),
-                    timecompleted=_course_completion_time(dict(cc)),
-                )
+                if cc.get("completed"):
+                    cc_row = CourseCompletionRow(
+                        userid=uid,
+                        completed=True,
+                        timecompleted=_course_completion_time(dict(cc)),
+                    )
             except MoodleError as err:
                 if err.errorcode not in ("usernotenroled", "nocriteriaset"):
                     raise
@@ -489,16 +504,7 @@ def _pull_core(
     return CourseData(
         site=siteref,
         course=course,
-        pull=PullInfo(
-            path="core",
-            pulled_at=0,
-            since=since,
-            functions=(),
-            calls=0,
-            lemma_version=__version__,
-            question_marks=question_marks,
-            notes=tuple(notes),
-        ),
+        pull=_pending("core", since, notes),
         profile_fields=profile_fields,
         learners=tuple(learners),
         activities=activities,
@@ -680,6 +686,7 @@ def bulk_pages_to_data(
                     timemodified=int(a["timemodified"]),
                     sumgrades=sumgrades,
                     grade=quiz.scale(sumgrades) if quiz else None,
+                    # Marks of finished attempts only, as on the core path (review).
                     questions=tuple(
                         QuestionMark(
                             slot=int(q["slot"]),
@@ -687,7 +694,9 @@ def bulk_pages_to_data(
                             maxmark=None if q.get("maxmark") is None else float(q["maxmark"]),
                         )
                         for q in a.get("questions", [])
-                    ),
+                    )
+                    if a["state"] == "finished"
+                    else None,
                 )
             )
         for g in page.get("grades", []):
@@ -705,6 +714,8 @@ def bulk_pages_to_data(
                 )
             )
         for r in page.get("coursecompletions", []):
+            if not r.get("timecompleted"):
+                continue  # only completions, as on the core path
             ccs.append(
                 CourseCompletionRow(
                     userid=int(r["userid"]),
@@ -716,15 +727,7 @@ def bulk_pages_to_data(
     return CourseData(
         site=siteref,
         course=course,
-        pull=PullInfo(
-            path="bulk",
-            pulled_at=0,
-            since=since,
-            functions=(),
-            calls=0,
-            lemma_version=__version__,
-            question_marks=True,
-        ),
+        pull=_pending("bulk", since),
         profile_fields=tuple(
             ProfileField(str(f["shortname"]), str(f.get("name", "")), str(f.get("datatype", "")))
             for f in first.get("profilefields", [])

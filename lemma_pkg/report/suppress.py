@@ -203,22 +203,33 @@ def _first_leak(
 
 
 def _hide_more(prot: Protection, leak: Item, items: list[Item], keys: list[Key]) -> None:
-    """Hide one more atom so that ``leak`` gains freedom: a published atom of a published
-    total that shares hidden atoms with it, preferring small counts."""
-    inside = set(members(leak, keys))
+    """Hide one more figure so that ``leak`` gains freedom: a cell of its own when all of
+    them are shown; for a total determined by the other totals of its field, another of
+    those (the smallest); otherwise a published cell sharing a published total with its
+    hidden cells, preferring small counts."""
+    inside = members(leak, keys)
+    if leak.kind != "a" and not any(atom(a) in prot.hidden for a in inside):
+        extra = _cheapest(prot, inside)
+        if extra is not None:
+            prot.hidden.add(atom(extra))
+            return
+    if leak.kind == "m":
+        siblings = [
+            i for i in items if i.kind == "m" and i.dim == leak.dim and i not in prot.hidden
+        ]
+        if siblings:
+            prot.hidden.add(min(siblings, key=lambda i: (prot.value(i), i)))
+            return
     candidates: list[Key] = []
     for item in items:
         if item in prot.hidden or item.kind == "a":
             continue
         group = members(item, keys)
-        if inside & {a for a in group if atom(a) in prot.hidden}:
+        if set(inside) & {a for a in group if atom(a) in prot.hidden}:
             candidates.extend(a for a in group if a not in inside)
-    extra = _cheapest(prot, candidates) or _cheapest(prot, inside)
+    extra = _cheapest(prot, candidates) or _cheapest(prot, inside) or _cheapest(prot, keys)
     if extra is None:
-        extra = _cheapest(prot, keys)
-    if extra is None:
-        # Every atom is hidden already: hide the published totals too.
-        for item in items:
-            prot.hidden.add(item)
+        # Every cell is hidden already: hide the published totals too.
+        prot.hidden.update(items)
         return
     prot.hidden.add(atom(extra))

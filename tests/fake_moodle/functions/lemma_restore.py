@@ -185,13 +185,16 @@ def _context_of(state: State, rec: Record) -> int:
     )
 
 
+DIED = "The cron process that ran this restore (pid 4242) has ended without finishing it."
+GONE = "The adhoc task of this restore is gone before the restore finished."
+
+
 def _status(rec: Record) -> dict[str, Any]:
     state, message = rec["state"], rec["message"]
     if state in PENDING and not rec["task"]:
-        state, message = (
-            "failed",
-            "The adhoc task of this restore is gone before the restore finished.",
-        )
+        state, message = "failed", GONE
+    elif state in PENDING and rec["killed"]:
+        state, message = "failed", DIED
     return {
         "restoreid": rec["restoreid"],
         "requestid": rec["requestid"],
@@ -226,11 +229,15 @@ def restore_status(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with state.lock:
         if state.restore_auto:
             run_restores(state)
-        found = sorted(
-            (r for r in state.lemma_restores.values() if match(r)),
-            key=lambda r: (r["timecreated"], r["restoreid"]),
-            reverse=True,
-        )
+        # newest first: ORDER BY timecreated DESC, id DESC (ids in insertion order)
+        found = [
+            r
+            for _i, r in sorted(
+                ((i, r) for i, r in enumerate(state.lemma_restores.values()) if match(r)),
+                key=lambda ir: (ir[1]["timecreated"], ir[0]),
+                reverse=True,
+            )
+        ]
         out = []
         for rec in found:
             call.require_capability("moodle/restore:restorecourse", _context_of(state, rec))
@@ -239,12 +246,33 @@ def restore_status(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def kill_restore(state: State, restoreid: str) -> None:
-    """The cron process dies in the middle of the restore: the task's next run finds it
-    interrupted (and deletes a new course)."""
+    """The cron process dies in the middle of the restore. As on a real site, nothing runs
+    the task again (Moodle marks it failed after an hour, in a nightly task, and never
+    retries it); the status reports it failed; local_lemma_restore_cleanup removes it."""
     with state.lock:
         rec = state.lemma_restores[restoreid]
         rec["state"] = "running"
         rec["killed"] = True
+
+
+@plugin_function("local_lemma_restore_cleanup")
+def restore_cleanup(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    state = call.state
+    with state.lock:
+        rec = state.lemma_restores.get(params["restoreid"])
+        if rec is None:
+            raise missing_record("local_lemma_restores")
+        call.require_capability("moodle/restore:restorecourse", _context_of(state, rec))
+        status = _status(rec)
+        if status["state"] == "finished":
+            return status
+        if status["state"] != "failed":
+            raise moodle_exception(
+                "errorrestorerunning", "A restore into this course has not finished yet."
+            )
+        if rec["state"] != "failed" or rec["courseid"] in state.courses:
+            _fail(state, rec, status["message"])
+        return _status(rec)
 
 
 def run_restores(state: State) -> None:
@@ -254,10 +282,7 @@ def run_restores(state: State) -> None:
         return
     steps = state.restore_steps
     for rec in list(state.lemma_restores.values()):
-        if rec["state"] not in PENDING or not rec["task"]:
-            continue
-        if rec["killed"]:
-            _fail(state, rec, "The restore was interrupted (its process ended before it finished).")
+        if rec["state"] not in PENDING or not rec["task"] or rec["killed"]:
             continue
         rec["steps"] += 1
         rec["timemodified"] = state.now()

@@ -186,14 +186,17 @@ class course_restore {
         $controller = $DB->get_record('backup_controllers', ['backupid' => $restoreid], 'id, status');
         if ($record->state === self::STATE_RESTORED || ($controller && $controller->status == \backup::STATUS_FINISHED_OK)) {
             self::finish($record, $userid);
+            mtrace("local_lemma: restore $restoreid: {$record->state} {$record->message}");
             return;
         }
         if (!$controller || $controller->status != \backup::STATUS_AWAITING) {
             // An earlier run of this task died halfway (its process was killed).
             self::fail($record, get_string('errorinterrupted', 'local_lemma'));
+            mtrace("local_lemma: restore $restoreid: {$record->message}");
             return;
         }
         self::set_state($record, self::STATE_RUNNING);
+        self::refresh_filetypes();
         $rc = \restore_controller::load_controller($restoreid);
         $restored = false;
         try {
@@ -211,6 +214,7 @@ class course_restore {
             self::set_state($record, self::STATE_RESTORED);
             self::finish($record, $userid);
         }
+        mtrace("local_lemma: restore $restoreid into course {$record->courseid}: {$record->state} {$record->message}");
     }
 
     /**
@@ -227,10 +231,15 @@ class course_restore {
         $message = (string)$record->message;
         $controller = $DB->get_record('backup_controllers', ['backupid' => $record->restoreid], 'id, status, progress');
         $progress = $state === self::STATE_FINISHED ? 1.0 : (float)($controller->progress ?? 0);
-        if (in_array($state, [self::STATE_QUEUED, self::STATE_RUNNING, self::STATE_RESTORED])
-                && !self::task_exists($record->restoreid)) {
-            $state = self::STATE_FAILED;
-            $message = get_string('errortaskgone', 'local_lemma');
+        if (in_array($state, [self::STATE_QUEUED, self::STATE_RUNNING, self::STATE_RESTORED])) {
+            $task = self::task_of($record->restoreid);
+            if (!$task) {
+                $state = self::STATE_FAILED;
+                $message = get_string('errortaskgone', 'local_lemma');
+            } else if (self::task_died($task)) {
+                $state = self::STATE_FAILED;
+                $message = get_string('errortaskdied', 'local_lemma', $task->get_pid());
+            }
         }
         $warnings = $DB->get_fieldset_select('backup_logs', 'message', 'backupid = ? AND loglevel <= ?',
             [$record->restoreid, \backup::LOG_WARNING]);
@@ -354,11 +363,11 @@ class course_restore {
             return;
         }
         self::set_state($record, self::STATE_FINISHED);
-        mtrace("local_lemma: restore {$record->restoreid} into course {$record->courseid} finished");
     }
 
     /**
      * Mark a restore failed; a new course is deleted again so that no half-restored course stays.
+     * (Also called from web services: no output here.)
      *
      * @param \stdClass $record
      * @param string $message
@@ -371,7 +380,6 @@ class course_restore {
             $message .= ' ' . get_string('coursedeletedagain', 'local_lemma');
         }
         self::set_state($record, self::STATE_FAILED, $message);
-        mtrace("local_lemma: restore {$record->restoreid} failed: $message");
     }
 
     /**
@@ -392,17 +400,75 @@ class course_restore {
     }
 
     /**
-     * Whether the adhoc task of a restore is still queued or running.
+     * Read the site's file types afresh. A cron process keeps running for minutes and may have
+     * loaded them before local_lemma_register_filetypes added one; the restore would then store
+     * such files with a type sniffed from their content (text/plain).
+     */
+    private static function refresh_filetypes(): void {
+        global $CFG;
+        if (!array_key_exists('customfiletypes', $CFG->config_php_settings)) {
+            $CFG->customfiletypes = get_config('core', 'customfiletypes');
+        }
+        \core_filetypes::reset_caches();
+    }
+
+    /**
+     * Give up a restore whose task has died or is gone (local_lemma_restore_cleanup): its task
+     * is removed and a new course it created is deleted. A finished restore is left alone; a
+     * live one is refused.
+     *
+     * @param \stdClass $record
+     * @return array the status entry afterwards
+     */
+    public static function cleanup(\stdClass $record): array {
+        global $DB;
+        $status = self::status($record);
+        if ($status['state'] === self::STATE_FINISHED) {
+            return $status;
+        }
+        if ($status['state'] !== self::STATE_FAILED) {
+            throw new \moodle_exception('errorrestorerunning', 'local_lemma');
+        }
+        if ($task = self::task_of($record->restoreid)) {
+            $DB->delete_records('task_adhoc', ['id' => $task->get_id()]);
+        }
+        if ($record->state !== self::STATE_FAILED || $DB->record_exists('course', ['id' => $record->courseid])) {
+            self::fail($record, $status['message']);
+        }
+        return self::status($record);
+    }
+
+    /**
+     * The adhoc task of a restore, while it is queued or running.
      *
      * @param string $restoreid
-     * @return bool
+     * @return task\restore_course|null
      */
-    private static function task_exists(string $restoreid): bool {
+    private static function task_of(string $restoreid): ?task\restore_course {
         foreach (\core\task\manager::get_adhoc_tasks(task\restore_course::class) as $task) {
             if (($task->get_custom_data()->restoreid ?? '') === $restoreid) {
-                return true;
+                return $task;
             }
         }
-        return false;
+        return null;
+    }
+
+    /**
+     * Whether a started task's process has ended without finishing it (the cron process was
+     * killed). Moodle notices that only after an hour, in a nightly task, and does not run the
+     * task again. Known only for processes on this host; elsewhere it is assumed alive.
+     *
+     * @param task\restore_course $task
+     * @return bool
+     */
+    private static function task_died(task\restore_course $task): bool {
+        $pid = (int)$task->get_pid();
+        if (!$task->get_timestarted() || $pid <= 0 || $task->get_hostname() !== gethostname()) {
+            return false;
+        }
+        if (function_exists('posix_kill')) {
+            return !posix_kill($pid, 0) && posix_get_last_error() === 3; // ESRCH: no such process.
+        }
+        return is_dir('/proc/self') && !is_dir("/proc/$pid");
     }
 }

@@ -49,6 +49,13 @@ $functions = [
         'capabilities' => 'moodle/restore:restorecourse',
         'ajax' => false,
     ],
+    'local_lemma_restore_cleanup' => [
+        'classname' => 'local_lemma\\external\\restore_cleanup',
+        'description' => 'Give up a restore whose cron process died (killed mid-restore) or whose task is gone: remove its task and delete the new course it was restoring into, so that no half-restored course stays behind. A finished restore is left as it is; a running one is refused (errorrestorerunning).',
+        'type' => 'write',
+        'capabilities' => 'moodle/restore:restorecourse',
+        'ajax' => false,
+    ],
     'local_lemma_register_filetypes' => [
         'classname' => 'local_lemma\\external\\register_filetypes',
         'description' => 'Register file extensions the site does not know (Site administration > Server > File types) so that data sets such as MLwiN worksheets are not stored and served as text. Extensions the site already knows are left as they are.',
@@ -153,6 +160,7 @@ $services = [
             'local_lemma_record_applied',
             'local_lemma_register_filetypes',
             'local_lemma_remove_items',
+            'local_lemma_restore_cleanup',
             'local_lemma_restore_course',
             'local_lemma_restore_items',
             'local_lemma_restore_status',

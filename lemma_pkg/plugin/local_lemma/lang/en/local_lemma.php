@@ -31,6 +31,7 @@ $string['errornotabackup'] = 'The file {$a} cannot be unpacked as a Moodle backu
 $string['errornotcoursebackup'] = 'This is a backup of type "{$a}", not a course backup.';
 $string['errornotmoodle2'] = 'This is not a Moodle 2 course backup (moodle_backup.xml is missing or of another format).';
 $string['errorrestorerunning'] = 'A restore into this course has not finished yet.';
+$string['errortaskdied'] = 'The cron process that ran this restore (pid {$a}) has ended without finishing it.';
 $string['errortaskgone'] = 'The adhoc task of this restore is gone before the restore finished.';
 $string['giftnotread'] = 'The GIFT text of question {$a->idnumber} could not be read: {$a->problem}';
 $string['lemma:exportlearnerdata'] = 'Export the learner data of a course in bulk (lemma report)';
