@@ -31,10 +31,7 @@ from lemma_pkg.update.live import (
     question_key,
     section_key,
 )
-from lemma_pkg.update.spec import ITEM_ASPECTS, CourseSpec, ItemSpec, SectionSpec
-
-#: Aspects the site itself can tell for an item with no record.
-LIVE_COMPARABLE = ("name", "completion", "visibility")
+from lemma_pkg.update.spec import ITEM_ASPECTS, SECTION_ASPECTS, CourseSpec, ItemSpec, SectionSpec
 
 
 @dataclass(frozen=True)
@@ -257,27 +254,18 @@ def _question_changes(
 
 
 def _item_aspects(spec: ItemSpec, live: LiveCourse, lm: MappedModule) -> tuple[list[str], bool]:
+    """The aspects of an item that differ, and whether the item had no record (then the
+    aspects the site can tell are compared with it, the others all applied again)."""
     rec = live.recorded(item_key(spec.idnumber))
+    present = [a for a in ITEM_ASPECTS if a in spec.aspects]
     if rec is not None:
-        return [
-            a for a in ITEM_ASPECTS if a in spec.aspects and rec.get(a) != spec.aspects[a]
-        ], False
-    aspects = []
-    for a in ITEM_ASPECTS:
-        if a not in spec.aspects:
-            continue
-        if a == "name":
-            if spec.modname != "label" and lm.name != spec.title:
-                aspects.append(a)
-        elif a == "completion":
-            if lm.completion != spec.completion.completion:
-                aspects.append(a)
-        elif a == "visibility":
-            if lm.visible != spec.visible:
-                aspects.append(a)
-        else:
-            aspects.append(a)
-    return aspects, True
+        return [a for a in present if rec.get(a) != spec.aspects[a]], False
+    on_site = {
+        "name": spec.modname == "label" or lm.name == spec.title,  # a label's name is its text
+        "completion": lm.completion == spec.completion.completion,
+        "visibility": lm.visible == spec.visible,
+    }
+    return [a for a in present if not on_site.get(a, False)], True
 
 
 def _section_order(spec: CourseSpec, live: LiveCourse) -> tuple[list[Move], bool]:
@@ -437,7 +425,7 @@ def make_plan(
         rec = live.recorded(section_key(section.number))
         aspects = []
         if rec is not None:
-            aspects = [a for a in ("name", "summary") if rec.get(a) != section.aspects[a]]
+            aspects = [a for a in SECTION_ASPECTS if rec.get(a) != section.aspects[a]]
         else:
             if ls.name != section.name:
                 aspects.append("name")

@@ -149,12 +149,6 @@ class CourseSpec:
     items: dict[str, ItemSpec]
     completion_requires: tuple[str, ...]
 
-    def section_of(self, idnumber: str) -> SectionSpec:
-        for s in self.sections:
-            if idnumber in s.items:
-                return s
-        raise KeyError(idnumber)
-
 
 # --------------------------------------------------------------------------- questions
 
