@@ -122,6 +122,7 @@ def test_new_course(env: Env) -> None:
         "local_lemma_register_filetypes",
         "upload",
         "local_lemma_restore_course",
+        "local_lemma_record_applied",  # the baseline of `lemma deploy --update`
     ]
     events = [(d.event, d.shortname) for d in env.log.read()]
     assert events == [

@@ -147,6 +147,9 @@ def test_via_cli_restores_with_moodles_script_then_names_the_course(
     entries = DeployLog(course / "deployments.jsonl").read()
     assert [(e.event, e.mode) for e in entries][-1] == ("done", "cli")
     other = tmp_path / "other.jsonl"
+    # changed sources (the site records what course-v1 holds: the same ones are unchanged)
+    lesson = sorted((course / "content_src").rglob("*.md"))[0]
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     bad = lemma(
         fake,
         token,

@@ -55,7 +55,8 @@ def _log_path(path: Path, given: Path | None) -> Path:
 @click.option(
     "--yes",
     is_flag=True,
-    help="Confirm --replace (Moodle deletes the course's grades, completion and quiz attempts).",
+    help="Confirm --replace (Moodle deletes the course's grades, completion and quiz attempts) "
+    "or --update --prune (the removed items' learner data goes).",
 )
 @click.option(
     "--hide-previous", is_flag=True, help="Hide the previous version once the new one is in."
@@ -92,7 +93,8 @@ def _log_path(path: Path, given: Path | None) -> Path:
     "--export-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where --replace saves the learner data (default: learner-data/ next to the log).",
+    help="Where --replace and --update --prune save the learner data (default: learner-data/ "
+    "next to the log).",
 )
 @click.option(
     "--timeout",
@@ -100,6 +102,33 @@ def _log_path(path: Path, given: Path | None) -> Path:
     default=3600.0,
     show_default=True,
     help="Seconds to wait for the restore (it goes on after; run again to finish).",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Change the deployed course in place instead: items matched by idnumber are updated "
+    "(same cmid, new question versions), added, moved or hidden; every learner's attempts, "
+    "grades and completion are kept. PATH must be the course folder.",
+)
+@click.option(
+    "--course",
+    "course_shortname",
+    metavar="SHORTNAME",
+    default=None,
+    help="--update: the course to update (default: the newest version in the log, else "
+    "course.yaml's short name).",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="--update: delete items removed from the sources instead of hiding them (needs "
+    "--yes; their learner data is saved first, as for --replace).",
+)
+@click.option(
+    "--force-quiz-structure",
+    is_flag=True,
+    help="--update: add, remove or reorder the questions of quizzes that have attempts; "
+    "every learner's grade on such a quiz is recomputed from their attempt marks.",
 )
 @click.option("--strict", is_flag=True, help="Build: treat warnings as errors.")
 @click.option(
@@ -129,6 +158,10 @@ def deploy_command(
     log_file: Path | None,
     export_dir: Path | None,
     timeout: float,
+    update: bool,
+    course_shortname: str | None,
+    prune: bool,
+    force_quiz_structure: bool,
     strict: bool,
     fmt: str,
     path: Path,
@@ -152,6 +185,8 @@ def deploy_command(
       lemma deploy --hide-previous .
       lemma deploy --replace LEMMA-v2 --yes .
       lemma deploy --status
+      lemma deploy --update --dry-run .
+      lemma deploy --update --prune --yes .
     """
     from lemma_pkg.deploy.deploylog import DeployLog
     from lemma_pkg.deploy.plan import DeployOptions
@@ -162,6 +197,27 @@ def deploy_command(
     if show_status:
         _status(site, deploylog, fmt)
         return
+    if update:
+        _check_update_options(replace, hide_previous, via, category)
+        from lemma_pkg.cli.deploy_update import run_update
+
+        run_update(
+            ctx,
+            site,
+            path,
+            deploylog,
+            course_shortname=course_shortname,
+            dry_run=dry_run,
+            prune=prune,
+            yes=yes,
+            force_quiz_structure=force_quiz_structure,
+            export_dir=export_dir,
+            strict=strict,
+            fmt=fmt,
+        )
+        return
+    if course_shortname or prune or force_quiz_structure:
+        raise UsageError("--course, --prune and --force-quiz-structure go with --update")
     if replace and via == "cli":
         raise UsageError("--replace works only with --via ws (the companion plugin)")
     if precheck and (dry_run or via == "cli"):
@@ -212,6 +268,26 @@ def deploy_command(
             )
     result.timings["build"] = build_seconds
     _report(ctx, result, fmt)
+
+
+def _check_update_options(
+    replace: str | None, hide_previous: bool, via: str, category: str | None
+) -> None:
+    clash = [
+        name
+        for name, given in (
+            ("--replace", replace),
+            ("--hide-previous", hide_previous),
+            ("--via cli", via == "cli"),
+            ("--category", category),
+        )
+        if given
+    ]
+    if clash:
+        raise UsageError(
+            f"--update changes a course in place; it does not go with {', '.join(clash)}",
+            "leave those out, or deploy a new version without --update",
+        )
 
 
 def _report(ctx: click.Context, result: DeployResult, fmt: str) -> None:

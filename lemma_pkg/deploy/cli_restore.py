@@ -168,15 +168,20 @@ def deploy_via_cli(
         )
         result.courseid = courseid
         return result
-    result.deployment, result.verify = _finish(client, deploylog, d, manifest)
+    result.deployment, result.verify = _finish(client, deploylog, d, manifest, source.project)
     result.courseid, result.url = courseid, result.deployment.url
     return result
 
 
 def _finish(
-    client: MoodleClient, deploylog: DeployLog, d: Deployment, manifest: BackupManifest
+    client: MoodleClient,
+    deploylog: DeployLog,
+    d: Deployment,
+    manifest: BackupManifest,
+    project: Path | None = None,
 ) -> tuple[Deployment, VerifyReport]:
-    """Names, previous version, verification and the log, once the course exists."""
+    """Names, previous version, verification and the log, once the course exists; and the
+    baseline of a later ``lemma deploy --update``."""
     assert d.courseid is not None
     update_courses(
         client,
@@ -192,12 +197,18 @@ def _finish(
     )
     if d.hide_previous and d.previous_courseid:
         hide_course(client, d.previous_courseid)
-    plugin = "local_lemma_course_map" in get_site_info(client).functions
+    functions = get_site_info(client).functions
+    plugin = "local_lemma_course_map" in functions
     report = verify(
         client, d.courseid, manifest, shortname=d.shortname, idnumber=d.idnumber, plugin=plugin
     )
     outcome = "ok" if report.ok else "restored with problems: " + "; ".join(report.problems)
     done = deploylog.append(d.at(DONE, outcome=outcome, url=course_url(d.site, d.courseid)))
+    if "local_lemma_record_applied" in functions:
+        from lemma_pkg.update.run import record_deploy_baseline
+
+        for warning in record_deploy_baseline(client, project, d.courseid, d.sha256):
+            log.warning("%s", warning)
     return done, report
 
 

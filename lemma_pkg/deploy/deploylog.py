@@ -63,6 +63,8 @@ class Deployment:
     export: str | None = None
     outcome: str = ""
     url: str | None = None
+    #: mode "update" (lemma deploy --update): the archive the course matched before
+    previous_sha256: str | None = None
 
     @property
     def final(self) -> bool:

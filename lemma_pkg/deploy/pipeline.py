@@ -171,9 +171,12 @@ def complete(
     polling: Polling | None = None,
     checkpoint: Checkpoint | None = None,
     timings: dict[str, float] | None = None,
+    project: Path | None = None,
 ) -> tuple[Deployment, VerifyReport | None]:
     """From a started restore to the end: wait for it, hide the previous version, verify
-    (against ``manifest`` when it is the archive that was restored), log the outcome."""
+    (against ``manifest`` when it is the archive that was restored), log the outcome, and
+    record what ``lemma deploy --update`` compares with later (from the sources in
+    ``project`` when they are what was restored)."""
     assert d.restoreid is not None
     cp = checkpoint or (lambda name: None)
     t = timings if timings is not None else {}
@@ -224,6 +227,14 @@ def complete(
     done = deploylog.append(
         d.at(DONE, courseid=courseid, outcome=outcome, url=course_url(d.site, courseid))
     )
+    if "local_lemma_record_applied" in get_site_info(client).functions:
+        from lemma_pkg.update.run import record_deploy_baseline
+
+        same = manifest is not None and manifest.sha256 == d.sha256
+        for warning in record_deploy_baseline(
+            client, project if same else None, courseid, d.sha256
+        ):
+            log.warning("%s", warning)
     return done, report
 
 
@@ -236,6 +247,7 @@ def finish_interrupted(
     *,
     progress: Progress | None = None,
     polling: Polling | None = None,
+    project: Path | None = None,
 ) -> list[Deployment]:
     """Find deploys of ``course`` on ``site`` that a crash left unfinished, ask the site what
     became of each (by its request id), and finish it (restore started) or record it
@@ -268,7 +280,7 @@ def finish_interrupted(
         )
         try:
             done, report = complete(
-                client, deploylog, d, manifest, progress=progress, polling=polling
+                client, deploylog, d, manifest, progress=progress, polling=polling, project=project
             )
         except RestoreFailed as exc:
             log.warning("the interrupted deploy of %s had failed: %s", d.shortname, exc.message)
@@ -314,6 +326,7 @@ def deploy(
             manifest,
             progress=progress,
             polling=polling,
+            project=source.project,
         )
     history = deploylog.of_course(site, manifest.shortname)
     plan = make_plan(
@@ -385,6 +398,7 @@ def deploy(
         polling=polling,
         checkpoint=cp,
         timings=t,
+        project=source.project,
     )
     result.deployment = done
     result.courseid = done.courseid

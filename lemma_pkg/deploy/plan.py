@@ -252,9 +252,28 @@ def resolve_category(client: MoodleClient, spec: str) -> Category:
     )
 
 
-def finished_sha(client: MoodleClient | None, course: Course, log: list[Deployment]) -> str:
+def finished_sha(
+    client: MoodleClient | None,
+    course: Course,
+    log: list[Deployment],
+    *,
+    updates: MoodleClient | None = None,
+) -> str:
     """The sha256 of the archive a course was last restored from: the plugin's record on the
-    site, else the deployment log."""
+    site, else the deployment log; an update in place (``--update``) since counts: the
+    archive the plugin recorded for the course's last deploy or update (``updates``, when the
+    site has ``local_lemma_update_state``), else an update in the log."""
+    if updates is not None:
+        from lemma_pkg.update.live import recorded_archive
+
+        recorded = recorded_archive(updates, course.id)
+        if recorded:
+            return recorded
+    for d in reversed(log):
+        if d.courseid == course.id and d.event == DONE:
+            if d.mode == "update":
+                return d.sha256
+            break
     if client is not None:
         for r in restore_status(client, courseid=course.id):
             if r.state == "finished" and r.sha256:
@@ -311,6 +330,7 @@ def make_plan(
     )
     # the archive each course was restored from: the plugin's records, else the log
     shas: MoodleClient | None = client if "local_lemma_restore_status" in info.functions else None
+    updates: MoodleClient | None = client if "local_lemma_update_state" in info.functions else None
     common: dict[str, Any] = {
         "site": site,
         "course": course,
@@ -331,7 +351,7 @@ def make_plan(
                 "--replace)",
             )
         action: Action = "replace"
-        if finished_sha(shas, target, log) == manifest.sha256:
+        if finished_sha(shas, target, log, updates=updates) == manifest.sha256:
             action = "unchanged"
         return DeployPlan(
             action=action,
@@ -342,7 +362,7 @@ def make_plan(
             **{**common, "fullname": target.fullname},
         )
     used, newest = newest_version(client, course, log)
-    if newest is not None and finished_sha(shas, newest, log) == manifest.sha256:
+    if newest is not None and finished_sha(shas, newest, log, updates=updates) == manifest.sha256:
         return DeployPlan(
             action="unchanged",
             shortname=newest.shortname,

@@ -221,6 +221,11 @@ def resolve_completion(item: AnyItem) -> Completion:
     return Completion(2, None, 0, 1)
 
 
+def shows_description(item: AnyItem) -> bool:
+    """Whether the course page shows the item's description (files and links that have one)."""
+    return isinstance(item, DataFile | Url) and bool(item.intro_html.strip())
+
+
 def licence_info(spdx: str) -> tuple[str, str, str]:
     """(Moodle shortname, label, URL) for an SPDX id; ``unknown`` when Moodle has none."""
     found = LICENCES.get(spdx.upper()) or LICENCES.get(spdx)
@@ -507,7 +512,7 @@ class BackupWriter:
     def _module(self, act: Activity) -> etree._Element:
         item = act.item
         c = resolve_completion(item)
-        show_description = isinstance(item, DataFile | Url) and bool(item.intro_html.strip())
+        show_description = shows_description(item)
         root = record(
             "module",
             {"id": act.cmid, "version": MODULE_VERSION},
@@ -789,7 +794,7 @@ class BackupWriter:
             sections,
         )
         feedbacks = element("feedbacks", parent=quiz)
-        for fid, text, low, high in self._feedback_bands(item):
+        for fid, text, low, high in self.feedback_bands(item):
             record(
                 "feedback",
                 {"id": fid},
@@ -805,7 +810,7 @@ class BackupWriter:
             element(name, parent=quiz)
         return root
 
-    def _feedback_bands(self, item: Quiz) -> list[tuple[int, str, float, float]]:
+    def feedback_bands(self, item: Quiz) -> list[tuple[int, str, float, float]]:
         """Bands on the quiz's grade scale, highest first; the top band ends at grade + 1."""
         bands = sorted(item.feedback_bands, key=lambda b: b.min_percent, reverse=True)
         out = []
@@ -1309,4 +1314,5 @@ __all__ = [
     "licence_info",
     "resolve_completion",
     "section_summary_html",
+    "shows_description",
 ]

@@ -87,6 +87,9 @@ CAPABILITY_NAMES: dict[str, str] = {
     "moodle/restore:restoretargetimport": "Restore for import",
     "webservice/rest:use": "Use REST protocol",
     "moodle/user:manageownfiles": "Manage files in private file areas",
+    "moodle/course:activityvisibility": "Hide/show activities",
+    "moodle/question:editall": "Edit all questions",
+    "moodle/question:add": "Add new questions",
     "moodle/site:config": "Change site configuration",
     "local/lemma:exportlearnerdata": "Export the learner data of a course in bulk (lemma report)",
 }
@@ -125,6 +128,9 @@ EDITINGTEACHER_CAPS = TEACHER_CAPS | {
     "moodle/restore:restorecourse",
     "moodle/backup:backuptargetimport",
     "moodle/restore:restoretargetimport",
+    "moodle/course:activityvisibility",
+    "moodle/question:editall",
+    "moodle/question:add",
 }
 # moodle/site:config belongs to site administrators only (no archetype has it).
 MANAGER_CAPS = set(CAPABILITY_NAMES) - {"mod/quiz:attempt", "moodle/site:config"}
@@ -220,6 +226,11 @@ class State:
         "tokens",
         "role_allow_assign",
         "siteadmins",
+        "question_bank_entries",
+        "question_versions",
+        "questions",
+        "instances",
+        "lemma_applied",
         "resources",
         "lemma_restores",
         "filetypes",
@@ -275,6 +286,14 @@ class State:
         self.draft_itemids: set[int] = set()
         self.draft_itemid_queue: list[int] = []  # next draft itemids to hand out (tests)
         self.clock: float | None = None  # fixed time for tests, None = real time
+        # question bank (tests/fake_moodle/questionbank.py)
+        self.question_bank_entries: dict[int, Record] = {}
+        self.question_versions: dict[int, Record] = {}
+        self.questions: dict[int, Record] = {}
+        # instances of labels, urls, resources and glossaries: (modname, id) -> record
+        self.instances: dict[tuple[str, int], Record] = {}
+        # local_lemma_applied: courseid -> {key: {aspect: fingerprint}}
+        self.lemma_applied: dict[int, dict[str, dict[str, str]]] = {}
         # versions of plugins the fake pretends to have, e.g. {"local_lemma": "2026112600"}:
         # site info lists their functions with this version
         self.component_versions: dict[str, str] = {}

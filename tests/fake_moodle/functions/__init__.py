@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     group,
     lemma_plugin,
     lemma_restore,
+    lemma_update,
     mobile,
     page,
     quiz,

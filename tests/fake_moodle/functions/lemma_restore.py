@@ -19,7 +19,7 @@ from typing import Any
 
 from lemma_pkg.mbz.mimetypes import MOODLE_MIMETYPES
 
-from .. import seed
+from .. import mbz_course, seed
 from ..errors import invalid_parameter, missing_record, moodle_exception
 from ..mbz import Backup, NotABackup, read_backup
 from ..registry import Call
@@ -168,6 +168,7 @@ def restore_course(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                 "timemodified": now,
                 "userid": call.userid,
                 "backup": backup,
+                "content": content,
                 "steps": 0,
                 "task": True,  # the adhoc task exists
                 "killed": False,
@@ -401,6 +402,8 @@ def _apply(state: State, rec: Record) -> None:
                     )
         cm["idnumber"] = act.idnumber
         cm["visible"] = act.visible
+    # what else a real restore creates (question banks, texts, rules): tests/fake_moodle/mbz_course.py
+    mbz_course.complete(state, courseid, rec["content"])
     course.update(fullname=rec["fullname"], shortname=rec["shortname"])
     if rec["idnumber"]:
         course["idnumber"] = rec["idnumber"]

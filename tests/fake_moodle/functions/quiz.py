@@ -73,6 +73,13 @@ def new_attempt(state: State, quiz: Record, userid: int, when: int) -> Record:
         "gradednotificationsenttime": None,
         "responses": {},
     }
+    if quiz.get("slotrefs") is not None:
+        # A quiz with a question bank: the attempt pins each slot's latest question version.
+        from ..mbz_course import pin_questions, quiz_layout
+
+        state.quiz_attempts[aid].update(
+            layout=quiz_layout(quiz), questions=pin_questions(state, quiz)
+        )
     return state.quiz_attempts[aid]
 
 
@@ -458,6 +465,8 @@ def _attempt_for_user(call: Call, attemptid: int) -> tuple[Record, Record]:
 
 
 def _question(state: State, quiz: Record, attempt: Record, slot: int) -> dict[str, Any]:
+    if attempt.get("questions") is not None:
+        return _bank_question(state, quiz, attempt, slot)
     if quiz["id"] == 1 and quiz["course"] == 2 and slot == 1:
         tmpl = json.loads((DATA / "ref1_quiz_slot1.json").read_text(encoding="utf-8"))
         text = json.dumps(tmpl).replace("{wwwroot}", state.url)
@@ -541,9 +550,78 @@ def process_attempt(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     now = state.now()
     attempt["timemodified"] = now
     if params["finishattempt"] or params["timeup"]:
-        per_slot = slot_marks(quiz, attempt["responses"])
-        finish_attempt(state, attempt, sum(per_slot.values()), now, per_slot)
+        per_slot = (
+            bank_marks(state, quiz, attempt)
+            if attempt.get("questions") is not None
+            else slot_marks(quiz, attempt["responses"])
+        )
+        finish_attempt(state, attempt, round(sum(per_slot.values()), 5), now, per_slot)
     return {"state": attempt["state"], "warnings": []}
+
+
+# --- quizzes with a question bank (restored from a backup, see ../questionbank.py) ------
+
+
+def slot_responses(attempt: Record, slot: int) -> dict[str, str]:
+    prefix = f"{slot}_"
+    return {k[len(prefix) :]: v for k, v in attempt["responses"].items() if k.startswith(prefix)}
+
+
+def slot_maxmark(quiz: Record, slot: int) -> float:
+    for s in quiz.get("slotrefs") or ():
+        if s["slot"] == slot:
+            return float(s["maxmark"])
+    return 1.0
+
+
+def _bank_question(
+    state: State, quiz: Record, attempt: Record, slot: int, review: bool = False
+) -> dict[str, Any]:
+    """A slot of an attempt, rendered from the question version the attempt pinned."""
+    from ..questionbank import render
+
+    question = state.questions[attempt["questions"][str(slot)]]
+    prefix = f"q{attempt['uniqueid']}:{slot}_"
+    out: dict[str, Any] = {
+        "slot": slot,
+        "type": question["qtype"],
+        "page": slot - 1,
+        "questionnumber": str(slot),
+        "number": slot,
+        "html": f'<div id="question-{attempt["uniqueid"]}-{slot}">'
+        + render(question, prefix, slot_responses(attempt, slot))
+        + "</div>",
+        "responsefileareas": [],
+        "sequencecheck": 1,
+        "lastactiontime": attempt["timemodified"],
+        "hasautosavedstep": False,
+        "flagged": False,
+        "state": "todo",
+        "status": "Not yet answered",
+        "blockedbyprevious": False,
+        "maxmark": num(slot_maxmark(quiz, slot)),
+        "settings": "{}",
+    }
+    if review:
+        got = (attempt.get("slotmarks") or {}).get(slot)
+        full = got is not None and got >= slot_maxmark(quiz, slot)
+        out.update(state="gradedright" if full else "gradedwrong", status="Complete")
+        out["mark"] = "" if got is None else f"{got:.2f}"
+    return out
+
+
+def bank_marks(state: State, quiz: Record, attempt: Record) -> dict[int, float]:
+    """Each slot's mark: the pinned question's fraction for the responses, times its mark."""
+    from ..questionbank import fraction
+
+    return {
+        int(slot): round(
+            fraction(state.questions[qid], slot_responses(attempt, int(slot)))
+            * slot_maxmark(quiz, int(slot)),
+            7,
+        )
+        for slot, qid in attempt["questions"].items()
+    }
 
 
 def slot_marks(quiz: Record, responses: dict[str, str]) -> dict[int, float]:
@@ -582,6 +660,18 @@ def get_attempt_review(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         raise moodle_exception("noreviewattempt", "You are not allowed to review this attempt.")
     if attempt["state"] != "finished" and not reports:
         raise moodle_exception("noreviewuntil", "You are not allowed to review this quiz")
+    grade = attempt_grade(quiz, attempt)
+    if attempt.get("questions") is not None:
+        pinned = sorted(int(slot) for slot in attempt["questions"])
+        if params["page"] >= 0:
+            pinned = [slot for slot in pinned if slot - 1 == params["page"]]
+        return {
+            "grade": "notyetgraded" if grade is None else f"{grade:.2f}",
+            "attempt": _attempt_out(attempt),
+            "additionaldata": [],
+            "questions": [_bank_question(state, quiz, attempt, s, review=True) for s in pinned],
+            "warnings": [],
+        }
     marks = attempt.get("slotmarks") or {}
     each = max_mark(quiz)
     page = params["page"]

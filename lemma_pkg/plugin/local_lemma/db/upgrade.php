@@ -40,5 +40,16 @@ function xmldb_local_lemma_upgrade($oldversion) {
         upgrade_plugin_savepoint(true, 2026120500, 'local', 'lemma');
     }
 
+    if ($oldversion < 2026121003) {
+        // The fingerprints of what lemma deploy --update last applied to a course; and the
+        // restores table again, for sites that had a development build numbered past its step.
+        foreach (['local_lemma_applied', 'local_lemma_restores'] as $table) {
+            if (!$dbman->table_exists($table)) {
+                $dbman->install_one_table_from_xmldb_file(__DIR__ . '/install.xml', $table);
+            }
+        }
+        upgrade_plugin_savepoint(true, 2026121003, 'local', 'lemma');
+    }
+
     return true;
 }
