@@ -53,7 +53,8 @@ class QuestionOnPage:
     text: str  # the question text shown
     fields: dict[str, str]  # hidden fields to send back (sequencecheck)
     choices: dict[str, dict[str, str]]  # input name -> {value: visible label}
-    textinputs: list[str]  # names of free-text inputs
+    textinputs: list[str]  # names of free-text inputs (and an essay's textarea)
+    checkboxes: dict[str, str] | None = None  # multiple-answer choices: input name -> label
 
 
 def read_question(html_text: str, slot: int, qtype: str) -> QuestionOnPage:
@@ -64,35 +65,42 @@ def read_question(html_text: str, slot: int, qtype: str) -> QuestionOnPage:
     fields: dict[str, str] = {}
     choices: dict[str, dict[str, str]] = {}
     textinputs: list[str] = []
+    checkboxes: dict[str, str] = {}
+
+    def label_of(inp: Any) -> str:
+        labelled = inp.get("aria-labelledby")
+        if labelled:
+            found = root.xpath(f'.//*[@id="{labelled}"]')
+            if found:
+                inner = found[0].xpath('.//div[contains(@class, "flex-fill")]')
+                return plain((inner[0] if inner else found[0]).text_content())
+        found = root.xpath(f'.//label[@for="{inp.get("id")}"]')
+        return plain(found[0].text_content()) if found else ""
+
     for inp in root.xpath(".//input"):
         name = inp.get("name") or ""
         kind = (inp.get("type") or "text").lower()
-        if name.endswith(":sequencecheck"):
+        if name.endswith(":sequencecheck") or name.endswith("_answerformat"):
             fields[name] = inp.get("value") or ""
+        elif kind == "checkbox" and re.search(r"_choice\d+$", name):
+            checkboxes[name] = label_of(inp)
         elif kind == "radio" and ":" in name and not name.endswith("flagged"):
             value = inp.get("value") or ""
             if value == "-1":
                 continue
-            label = ""
-            labelled = inp.get("aria-labelledby")
-            if labelled:
-                found = root.xpath(f'.//*[@id="{labelled}"]')
-                if found:
-                    inner = found[0].xpath('.//div[contains(@class, "flex-fill")]')
-                    label = plain((inner[0] if inner else found[0]).text_content())
-            if not label:
-                found = root.xpath(f'.//label[@for="{inp.get("id")}"]')
-                label = plain(found[0].text_content()) if found else value
-            choices.setdefault(name, {})[value] = label
+            choices.setdefault(name, {})[value] = label_of(inp) or value
         elif kind == "text" and name.endswith("_answer"):
             textinputs.append(name)
+    for area in root.xpath(".//textarea"):
+        if (area.get("name") or "").endswith("_answer"):
+            textinputs.append(area.get("name"))
     for sel in root.xpath(".//select"):
         name = sel.get("name") or ""
         item = root.xpath(f'.//*[@id="{name}_itemtext"]')
         label = plain(item[0].text_content()) if item else name
         options = {o.get("value") or "": plain(o.text_content()) for o in sel.xpath(".//option")}
         choices[name] = {"": label, **options}
-    return QuestionOnPage(slot, qtype, text, fields, choices, textinputs)
+    return QuestionOnPage(slot, qtype, text, fields, choices, textinputs, checkboxes)
 
 
 def find_question(questions: list[dict[str, Any]], shown: str) -> dict[str, Any]:
@@ -107,7 +115,13 @@ def answer(page: QuestionOnPage, q: dict[str, Any], right: bool) -> dict[str, st
     """Form fields answering ``page`` (the question ``q``) right or wrong."""
     out = dict(page.fields)
     qtype = q["qtype"]
-    if qtype == "multichoice":
+    if qtype == "multichoice" and page.checkboxes:
+        fractions = _fractions(q)
+        texts = [plain(_rich(a)) for a in _items(q.get("answer"))]
+        wanted = {t for k, t in enumerate(texts) if (fractions[k] > 0) == right}
+        for name, label in page.checkboxes.items():
+            out[name] = "1" if label in wanted else "0"
+    elif qtype == "multichoice":
         (name, options), *_ = page.choices.items()
         fractions = _fractions(q)
         texts = [plain(_rich(a)) for a in _items(q.get("answer"))]
@@ -136,6 +150,10 @@ def answer(page: QuestionOnPage, q: dict[str, Any], right: bool) -> dict[str, st
         texts = [str(_rich(a)) for a in _items(q.get("answer"))]
         best = max(range(len(texts)), key=lambda k: fractions[k])
         out[page.textinputs[0]] = texts[best] if right else "999999"
+    elif qtype == "essay":
+        out[page.textinputs[0]] = "A reflection written by a test learner."
+    elif qtype == "description":
+        pass
     else:  # pragma: no cover - the bundled quizzes use the types above
         raise AssertionError(f"cannot answer a {qtype} question")
     return out

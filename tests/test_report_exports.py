@@ -409,3 +409,56 @@ def test_course_yaml_background_picks_the_fields(
     )
     assert result.fields == ("sector", "background")
     write_snapshot(data, tmp_path / "s")
+
+
+def test_a_failed_pass_grade_quiz_is_not_complete(cohort: tuple[CourseData, FakeMoodle]) -> None:
+    """Moodle's rule (cm_completion_details::is_overall_complete): "complete, failed" does not
+    complete an activity that requires a pass grade; it does one that only needs a grade."""
+    import dataclasses
+
+    from lemma_pkg.report.model import COMPLETION_COMPLETE_FAIL, ActivityCompletion
+    from lemma_pkg.report.tables import build_tables
+
+    data, _fake = cohort
+    tracked = {a.cmid for a in data.activities if a.completion}
+    quiz = next(q for q in data.quizzes if q.cmid in tracked)
+    learner = data.learners[0]
+    # the only "complete, failed" row: this learner's, on this quiz
+    rows = [
+        c
+        for c in data.completions
+        if c.state != COMPLETION_COMPLETE_FAIL
+        and not (c.userid == learner.userid and c.cmid == quiz.cmid)
+    ]
+    failed = ActivityCompletion(
+        quiz.cmid, learner.userid, COMPLETION_COMPLETE_FAIL, data.pull.pulled_at - 60
+    )
+
+    def completed_cell(d: CourseData) -> object:
+        tables, _ = build_tables("progress", d, ExportOptions(tier="restricted", key=KEY))  # type: ignore[arg-type]
+        t = next(
+            t
+            for t in tables
+            if "completed" in [c.name for c in t.columns] and "state" in [c.name for c in t.columns]
+        )
+        names = [c.name for c in t.columns]
+        for row in t.rows:
+            if row[names.index("state")] == "complete_fail":
+                return row[names.index("completed")]
+        raise AssertionError("the failed row is missing")
+
+    no_pass = dataclasses.replace(
+        data,
+        completions=(*rows, failed),
+        quizzes=tuple(
+            dataclasses.replace(q, gradepass=None) if q.id == quiz.id else q for q in data.quizzes
+        ),
+    )
+    assert completed_cell(no_pass) is True
+    with_pass = dataclasses.replace(
+        no_pass,
+        quizzes=tuple(
+            dataclasses.replace(q, gradepass=5.0) if q.id == quiz.id else q for q in data.quizzes
+        ),
+    )
+    assert completed_cell(with_pass) is False

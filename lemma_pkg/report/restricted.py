@@ -14,7 +14,6 @@ from typing import Any
 
 from lemma_pkg.errors import UsageError
 from lemma_pkg.report.model import (
-    COMPLETE_STATES,
     COMPLETION_COMPLETE_PASS,
     STATE_NAMES,
     Activity,
@@ -158,7 +157,12 @@ def _progress(r: _Rows, facts: Facts) -> list[Table]:
                 "string",
                 "Completion state: incomplete, complete, complete_pass, complete_fail",
             ),
-            Column("completed", "boolean", "Completed (any complete state)"),
+            Column(
+                "completed",
+                "boolean",
+                "Complete as Moodle counts it (a failed attempt does not complete a quiz "
+                "that requires a pass grade)",
+            ),
             Column("completed_at", T, tl.describe("Last change of the completion state")),
             Column("attempts", "integer", "Quiz attempts (quizzes only)"),
             Column("best_grade_pct", "number", "Best quiz grade, % of the maximum (quizzes only)"),
@@ -176,7 +180,7 @@ def _progress(r: _Rows, facts: Facts) -> list[Table]:
                     a.name,
                     a.modname,
                     STATE_NAMES.get(state, str(state)),
-                    state in COMPLETE_STATES,
+                    facts.completed(lr.userid, a.cmid),
                     tl(when, lr) if state else None,
                     len(facts.attempts.get((lr.userid, quiz.id), [])) if quiz else None,
                     facts.best_pct(lr.userid, quiz.id) if quiz else None,
@@ -413,8 +417,8 @@ def _events(facts: Facts, lr: Learner) -> list[Event]:
     if lr.timeenrolled:
         events.append((lr.timeenrolled, "enrolled", None, None, None))
     for a in facts.tracked():
-        state, when = facts.completions.get((lr.userid, a.cmid), (0, 0))
-        if state in COMPLETE_STATES and when:
+        _state, when = facts.completions.get((lr.userid, a.cmid), (0, 0))
+        if facts.completed(lr.userid, a.cmid) and when:
             events.append((when, "completed", a, None, None))
     for q in data.quizzes:
         act = acts.get(q.cmid)

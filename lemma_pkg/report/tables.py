@@ -15,11 +15,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from lemma_pkg.errors import UsageError
 from lemma_pkg.report.model import (
     COMPLETE_STATES,
+    COMPLETION_COMPLETE_FAIL,
     Activity,
     Attempt,
     CourseData,
@@ -208,7 +210,18 @@ class Facts:
         )
 
     def completed(self, userid: int, cmid: int) -> bool:
-        return self.completions.get((userid, cmid), (0, 0))[0] in COMPLETE_STATES
+        """Whether the activity counts as complete for the learner, as Moodle decides it
+        (cm_completion_details::is_overall_complete): "complete, failed" counts only where
+        no pass grade is required. A quiz with a grade to pass is taken to require it
+        (lemma builds pass-grade completion from ``pass:``)."""
+        state = self.completions.get((userid, cmid), (0, 0))[0]
+        if state == COMPLETION_COMPLETE_FAIL:
+            return cmid not in self._needs_pass
+        return state in COMPLETE_STATES
+
+    @cached_property
+    def _needs_pass(self) -> frozenset[int]:
+        return frozenset(q.cmid for q in self.data.quizzes if q.gradepass)
 
     def finished(self, userid: int, quizid: int) -> list[Attempt]:
         return [a for a in self.attempts.get((userid, quizid), []) if a.state == "finished"]
