@@ -471,3 +471,23 @@ def test_a_failed_pass_grade_quiz_is_not_complete(cohort: tuple[CourseData, Fake
         ),
     )
     assert completed_cell(with_pass) is False
+
+
+def test_cli_pull_progress_on_stderr_and_quiet_with_q(
+    fake_moodle: FakeMoodle, tmp_path: Path
+) -> None:
+    course = seed_course(fake_moodle, 30)
+    args = ["report", "uptake", "--course", "LEMMA", "--insecure-http", "--no-cache"]
+    env = {
+        "LEMMA_CONFIG": str(tmp_path / "absent.toml"),
+        "LEMMA_URL": fake_moodle.url,
+        "LEMMA_TOKEN": course.bulk_token,
+        "LEMMA_PROFILE": None,
+    }
+    res = CliRunner(env=env).invoke(main, [*args, "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "learners: done" in res.stderr  # the shared progress bar, a line per step off a tty
+    assert "learners" not in res.stdout
+    res = CliRunner(env=env).invoke(main, ["-q", *args, "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert "learners" not in res.stderr

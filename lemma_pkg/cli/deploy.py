@@ -10,6 +10,7 @@ import click
 
 from lemma_pkg.cli.output import echo_json
 from lemma_pkg.cli.progress import StderrProgress
+from lemma_pkg.cli.progress import quiet as is_quiet
 from lemma_pkg.cli.site_options import SiteOptions, site_options
 from lemma_pkg.errors import EXIT_REMOTE, UsageError
 
@@ -191,8 +192,7 @@ def deploy_command(
     from lemma_pkg.deploy.deploylog import DeployLog
     from lemma_pkg.deploy.plan import DeployOptions
 
-    state = ctx.find_root().obj or {}
-    quiet = state.get("verbosity", 0) < 0
+    quiet = is_quiet(ctx)
     deploylog = DeployLog(_log_path(path, log_file))
     if show_status:
         _status(site, deploylog, fmt)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from lemma_pkg.cli.output import echo_json
+from lemma_pkg.cli.progress import quiet as is_quiet
 from lemma_pkg.cli.site_options import SiteOptions
 from lemma_pkg.deploy.deploylog import DONE, FAILED, UNCHANGED, DeployLog, Deployment
 from lemma_pkg.errors import LemmaError, UsageError
@@ -70,8 +71,7 @@ def run_update(
     course = load_course(path).course
     assert course is not None and built.backup.path is not None
     sha = built.backup.sha256
-    state = ctx.find_root().obj or {}
-    quiet = state.get("verbosity", 0) < 0
+    quiet = is_quiet(ctx)
 
     def progress(message: str) -> None:
         if not quiet:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lemma_pkg.cli.output import echo_json
-from lemma_pkg.cli.progress import ProgressBar
+from lemma_pkg.cli.progress import ProgressBar, quiet
 from lemma_pkg.cli.site_options import SiteOptions, site_options
 from lemma_pkg.enrol.checks import Options
 from lemma_pkg.enrol.csvfile import DELIMITERS
@@ -158,8 +158,7 @@ def enrol_command(
         skip_invalid=skip_invalid,
         project=project,
     )
-    verbosity = int((ctx.find_root().obj or {}).get("verbosity", 0))
-    with site.client() as client, ProgressBar(enabled=verbosity >= 0 and not dry_run) as bar:
+    with site.client() as client, ProgressBar(enabled=not quiet(ctx) and not dry_run) as bar:
         result = run_enrol(client, request, progress=bar.update)
     if fmt == "json":
         echo_json(to_json(result))

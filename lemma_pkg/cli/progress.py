@@ -17,6 +17,15 @@ log = logging.getLogger("lemma.cli")
 WIDTH = 30
 
 
+def quiet(ctx: click.Context | None = None) -> bool:
+    """Whether ``-q`` was given (the root command keeps the verbosity in ``ctx.obj``)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    state = ctx.find_root().obj or {}
+    return int(state.get("verbosity", 0)) < 0
+
+
 class StderrProgress:
     """Implements :class:`lemma_pkg.deploy.steps.Progress`."""
 

@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 import click
 
 from lemma_pkg.cli.output import echo_json
+from lemma_pkg.cli.progress import ProgressBar, quiet
 from lemma_pkg.cli.site_options import SiteOptions, site_options
 from lemma_pkg.errors import UsageError
 from lemma_pkg.report.cache import PullCache, default_cache_dir
-from lemma_pkg.report.export import ProgressLine, declared_background, export_report, parse_since
+from lemma_pkg.report.export import declared_background, export_report, parse_since
 from lemma_pkg.report.model import CourseData
 from lemma_pkg.report.outputs import FORMATS
 from lemma_pkg.report.privacy import load_study_key, write_new_key
@@ -109,7 +110,7 @@ def get_data(
         raise UsageError("--course SHORTNAME is required", "name the course to pull")
     from lemma_pkg.moodle.courses import get_course_by_field
 
-    with site.client() as client:
+    with site.client() as client, ProgressBar(enabled=not quiet()) as bar:
         course = get_course_by_field(client, "shortname", shortname)
         if course is None:
             raise UsageError(
@@ -124,7 +125,7 @@ def get_data(
             course.id,
             path=pull_path,  # type: ignore[arg-type]
             since=parse_since(since, cache),
-            progress=ProgressLine(lambda s: click.echo(s, err=True)),
+            progress=bar.update,
             question_marks=not no_question_marks,
             learner_roles=roles,
             cache=cache,

@@ -4,12 +4,10 @@ for the tier, write them with the manifest and data dictionary, and the HTML rep
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from lemma_pkg.errors import UsageError
 from lemma_pkg.report.cache import PullCache
@@ -92,17 +90,3 @@ def export_report(
 
         files.append(write_html(out / "report.html", data, opts, declared))
     return ExportResult(report, out, files, bg.fields)
-
-
-class ProgressLine:
-    """Progress on stderr: a line at most every 2 s and at the end."""
-
-    def __init__(self, echo: Any) -> None:
-        self.echo = echo
-        self.last = 0.0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == total or now - self.last >= 2:
-            self.last = now
-            self.echo(f"pulled {done}/{total} {stage}")
